@@ -1,0 +1,56 @@
+# jwt-proxy-wasm: a proxy-wasm JWT filter in Go for Envoy (>= 1.33) and Istio (>= 1.25).
+# `make help` lists the targets. Outputs go under build/ only.
+
+GO        ?= go
+WASM      := build/jwt-proxy-wasm.wasm
+FUZZTIME  ?= 10s
+# The e2e suite runs in both WASI profiles of the host (see e2e/harness): the full suite in the
+# strictest (envoy-1.33), a smoke subset in envoy-latest.
+E2E_PROFILES ?= envoy-1.33 envoy-latest
+
+.DEFAULT_GOAL := help
+.PHONY: help build test unit e2e bench fuzz lint fmt check demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
+
+build: $(WASM) ## compile the filter to build/jwt-proxy-wasm.wasm (GOOS=wasip1 GOARCH=wasm, c-shared)
+
+$(WASM): FORCE
+	@mkdir -p build
+	./scripts/build-wasm.sh -o $(WASM) .
+
+FORCE:
+
+test: lint unit build e2e ## everything CI runs: lint, unit tests, the compiled module under the e2e host
+
+unit: ## unit tests of the pure packages (native)
+	$(GO) test -count=1 ./jwks/... ./jwt/... ./config/... ./policy/... ./filter/... ./tools/...
+
+e2e: build ## end-to-end tests of build/jwt-proxy-wasm.wasm under the Envoy-like wazero host
+	$(GO) test -count=1 -timeout 15m ./e2e/... -wasm $(CURDIR)/$(WASM) -profiles "$(E2E_PROFILES)"
+
+bench: build ## benchmarks: native verification and the compiled module under the e2e host
+	$(GO) test -run '^$$' -bench . -benchmem ./jwt/... ./jwks/... ./policy/...
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	./scripts/fuzz.sh $(FUZZTIME)
+
+lint: ## gofmt and go vet (native and wasip1)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change (run make fmt):"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet . ./filter/...
+
+fmt: ## rewrite files with gofmt
+	gofmt -w $$(git ls-files '*.go')
+
+check: fmt ## fmt + go mod tidy, then fail if anything changed
+	$(GO) mod tidy
+	@git diff --exit-code || { echo "files changed: commit the formatting / go.mod changes"; exit 1; }
+
+demo: build ## the local demo: filter + IdP + upstream, with curl lines to try
+	./scripts/demo.sh
+
+clean: ## remove build outputs
+	rm -rf build

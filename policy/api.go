@@ -1,0 +1,159 @@
+// Package policy decides requests: which rule a request matches, which providers it requires,
+// what the verified claims must satisfy, and what the client is answered. Pure Go.
+package policy
+
+import (
+	"net/netip"
+
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
+)
+
+// Request is what the filter knows of a request when it decides.
+type Request struct {
+	Method string
+	Scheme string
+	Host   string                           // :authority, lower-case, port kept
+	Path   string                           // :path without the query string, as sent (not unescaped)
+	Query  string                           // raw query after '?', "" when none
+	Header func(name string) (string, bool) // lower-case names; nil means no headers
+	Source netip.Addr                       // downstream address; invalid when unknown
+}
+
+// Rule is one entry of the configuration's `rules`, compiled by config.
+type Rule struct {
+	Name string // "rules[3]" or the operator's `name`
+
+	// Match: all set fields must hold. Exactly one of Path, Prefix, Template, Regex (or none: any path).
+	Path     string   // exact
+	Prefix   string   // prefix
+	Template string   // "/api/v1/tenants/{tenant}/nodes", "{name}" = one segment, "{name...}" = rest (last only)
+	Regex    string   // RE2 over the path
+	Methods  []string // upper-case; empty = any
+	Hosts    []string // exact (lower-case) or "*.example.com"; empty = any
+
+	Requires   *Requirement // nil: public, no token needed
+	Conditions []Condition  // all must hold on the principal's claims; none when public
+	Format     Format
+}
+
+// Requirement follows Envoy jwt_authn's JwtRequirement. Exactly one form is set.
+type Requirement struct {
+	Provider             string
+	AnyOf                []*Requirement
+	AllOf                []*Requirement
+	AllowMissing         bool // no token: allowed; a bad token: rejected
+	AllowMissingOrFailed bool // always allowed; verified claims still forwarded
+}
+
+// Condition is one claim rule. Claim is a gjson path into the principal's claims.
+type Condition struct {
+	Claim    string
+	Identity bool // compare the principal's identity claim instead (Options.IdentityClaims)
+	Op       Op
+	// Values to compare with; each is a literal or taken from the request.
+	Values []Value
+	// Delimiter splits a string claim into members for OpContains/OpHasPermission:
+	// " " for "scope", "," for "urn:inmanta:ct"; "" treats a string claim as one member.
+	// Array claims are always taken member by member.
+	Delimiter string
+	Negate    bool   // "must differ": no self-approval
+	Message   string // 403 description ("agent role required"); default names the condition
+}
+
+// Op is a comparison.
+type Op uint8
+
+const (
+	OpEquals        Op = iota + 1 // claim (string/number/bool as text) equals one of Values
+	OpExists                      // claim is present and not null
+	OpPrefix                      // claim string starts with one of Values
+	OpContains                    // some member of the claim equals one of Values
+	OpHasPermission               // some member grants one of Values ("admin:*" grants "admin:write"; Superuser grants all)
+)
+
+// Value is a literal or a value read from the request at decision time.
+type Value struct {
+	Literal string
+	Capture string // path template capture name ("tenant")
+	Header  string // request header (lower-case)
+	Query   string // query parameter
+}
+
+// Format is how a denial is written.
+type Format struct {
+	Kind        FormatKind
+	Realm       string // WWW-Authenticate realm; "" = the request URL, as Envoy does
+	HideDetails bool   // send generic messages only
+	NameMissing bool   // name the missing scope/permission in 403s
+}
+
+type FormatKind uint8
+
+const (
+	FormatJSON    FormatKind = iota // {"error":{"code":"UNAUTHORIZED","message":"..."}}
+	FormatJSONRPC                   // {"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"..."}}
+	FormatText                      // text/plain
+)
+
+// Engine holds the compiled rules; safe for concurrent reads.
+type Engine struct{}
+
+// Options configure an Engine.
+type Options struct {
+	Rules     []*Rule
+	Default   *Rule  // for unmatched requests; nil = deny (403 "no rule matches")
+	Superuser string // permission that grants every permission ("admin:*"), "" = none
+	// IdentityClaims names, per provider, the claim that identifies the caller (azp, sub,
+	// appid, email); a provider absent here uses "sub".
+	IdentityClaims map[string]string
+}
+
+// New compiles the rules (templates, regexes). Errors name the rule.
+func New(opts Options) (*Engine, error) { panic("TODO(policy)") }
+
+// Route is a matched rule and its path captures.
+type Route struct {
+	Rule     *Rule
+	Captures []Capture
+}
+
+type Capture struct{ Name, Value string }
+
+// Match returns the first rule that matches, or the default; ok is false when neither exists.
+func (e *Engine) Match(r *Request) (route Route, ok bool) { panic("TODO(policy)") }
+
+// Outcome is what verification gave for one provider.
+type Outcome struct {
+	Missing bool        // no token for this provider
+	Claims  *jwt.Claims // verified claims (nil unless verified)
+	Err     error       // verification failure (a *jwt.Error class wrapped)
+}
+
+// Decide evaluates the route's requirement over the outcomes (keyed by provider name; absent =
+// Missing), then its conditions on the principal (the first verified provider in requirement
+// order). It never allows on an error path.
+func (e *Engine) Decide(route Route, outcomes map[string]Outcome, r *Request) Decision {
+	panic("TODO(policy)")
+}
+
+// Decision is the verdict and its reason.
+type Decision struct {
+	Allow     bool
+	Status    int    // 200, 401, 403
+	Code      string // stable machine code: "token_missing", a jwt Error code, "insufficient_permissions", "no_route"
+	Message   string // human description (error_description)
+	Provider  string // principal's provider ("" when none)
+	Principal *jwt.Claims
+}
+
+// Reply is a local response.
+type Reply struct {
+	Status  int
+	Headers [][2]string
+	Body    []byte
+}
+
+// Render writes the local response for a denial in the route's format. Missing token -> 401
+// `WWW-Authenticate: Bearer realm="..."` without error (RFC 6750 3.1, as Envoy); bad token ->
+// 401 `..., error="invalid_token"`; 403 -> `..., error="insufficient_scope"`.
+func Render(d Decision, f Format, r *Request) Reply { panic("TODO(policy)") }
