@@ -27,17 +27,3 @@ func (s *Set) Keys() []*Key { return s.keys }
 
 // Len is the number of usable keys.
 func (s *Set) Len() int { return len(s.keys) }
-
-// HasSecret reports whether the set holds an oct (HMAC) key.
-func (s *Set) HasSecret() bool { panic("TODO(jwks)") }
-
-// Lookup returns the keys that may verify a token with this kid and alg: with a kid, the keys
-// with that kid (ErrUnknownKid when none); without, the keys whose type fits alg
-// (ErrNoKeyForAlg when none). It never returns a key that does not Fit alg; when the kid
-// matches only keys of another type it returns ErrNoKeyForAlg.
-func (s *Set) Lookup(kid, alg string) ([]*Key, error) { panic("TODO(jwks)") }
-
-// Fits reports whether alg may be used with k: family and curve match (ES256 needs P-256,
-// ES384 P-384, ES512 P-521; EdDSA Ed25519; HS* oct; RS*/PS* RSA), and the JWK "alg", when set,
-// equals alg.
-func (k *Key) Fits(alg string) bool { panic("TODO(jwks)") }

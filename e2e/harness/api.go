@@ -1,0 +1,87 @@
+// Package harness is a proxy-wasm host (ABI 0.2.1) on wazero that runs a compiled filter the way
+// Envoy does: several worker VMs of one module, each single-threaded, sharing proxy shared data
+// with CAS; HTTP callouts to real servers through a cluster-name -> URL map; tick timers; a
+// test-controlled clock; and WASI that emulates Envoy's (proxy-wasm-cpp-host), not wazero's,
+// in named profiles. Tests and tools/wasmproxy use it; it never reaches the wasm binary.
+package harness
+
+import (
+	"net/http"
+	"time"
+)
+
+// Profiles name the WASI emulations (see wasi_*.go for the cpp-host sources each follows).
+const (
+	ProfileEnvoy133    = "envoy-1.33"   // cpp-host #427..#533: 18 functions, poll_oneoff ENOSYS
+	ProfileEnvoyLatest = "envoy-latest" // cpp-host with #533: poll_oneoff succeeds with no events
+)
+
+// Options configure a Host.
+type Options struct {
+	Wasm         []byte                           // the module's bytes (compiled once per distinct content and cached)
+	PluginConfig []byte                           // the plugin configuration (Envoy `configuration`)
+	VMConfig     []byte                           // optional vm configuration
+	PluginName   string                           // property plugin_name; default "jwt-proxy-wasm"
+	Clusters     map[string]string                // Envoy cluster name -> base URL ("http://127.0.0.1:PORT")
+	Upstream     http.Handler                     // receives allowed requests; nil = a recorder answering 200
+	Workers      int                              // VMs (Envoy worker threads); default 1
+	Profile      string                           // WASI profile; default ProfileEnvoy133
+	Now          func() time.Time                 // host clock (WASI clocks and proxy-wasm time); nil = real clock
+	FailOpen     bool                             // Envoy's failure policy when the VM fails; default fail closed (503)
+	Logf         func(format string, args ...any) // optional: mirrors plugin logs (tools)
+}
+
+// Request is one downstream HTTP request.
+type Request struct {
+	Method    string      // default GET
+	Path      string      // :path, with query
+	Authority string      // :authority; default "example.com"
+	Scheme    string      // default "http"
+	Headers   [][2]string // regular headers, any case (lower-cased like Envoy)
+	Body      []byte
+	Source    string // source.address property; default "127.0.0.1:50000"
+	Worker    int    // which VM handles it; -1 = round-robin
+}
+
+// Response is what the downstream client receives.
+type Response struct {
+	Status   int
+	Headers  [][2]string // lower-case names
+	Body     []byte
+	Local    bool             // a local reply from the plugin (or from the host for a failed VM)
+	Upstream *UpstreamRequest // what reached the upstream; nil when it did not
+}
+
+// Header returns the first value of name (lower-case), "" when absent.
+func (r *Response) Header(name string) string {
+	for _, h := range r.Headers {
+		if h[0] == name {
+			return h[1]
+		}
+	}
+	return ""
+}
+
+// UpstreamRequest is a request as the upstream saw it after the filter.
+type UpstreamRequest struct {
+	Method, Path, Authority string
+	Headers                 [][2]string
+	Body                    []byte
+}
+
+// Header returns the first value of name (lower-case), "" when absent.
+func (r *UpstreamRequest) Header(name string) string {
+	for _, h := range r.Headers {
+		if h[0] == name {
+			return h[1]
+		}
+	}
+	return ""
+}
+
+// LogEntry is one proxy_log call.
+type LogEntry struct {
+	Worker int
+	Level  int // proxy-wasm levels: 0 trace .. 5 critical
+	Msg    string
+}
