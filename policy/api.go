@@ -31,6 +31,10 @@ type Rule struct {
 	Methods  []string // upper-case; empty = any
 	Hosts    []string // exact (lower-case) or "*.example.com"; empty = any
 
+	// SourceRanges allowlists the downstream address; empty = any. A request from elsewhere is
+	// denied (403, code "source_not_allowed") after authentication.
+	SourceRanges []netip.Prefix
+
 	Requires   *Requirement // nil: public, no token needed
 	Conditions []Condition  // all must hold on the principal's claims; none when public
 	Format     Format

@@ -85,3 +85,38 @@ type LogEntry struct {
 	Level  int // proxy-wasm levels: 0 trace .. 5 critical
 	Msg    string
 }
+
+// Callout is one proxy_dispatch_http_call as the host saw it.
+type Callout struct {
+	Worker  int
+	Cluster string
+	Headers [][2]string // includes :method, :path, :authority
+	Timeout time.Duration
+	Status  int    // upstream status; 0 when the callout failed (unknown cluster, timeout, reset)
+	Failure string // "" or why it failed ("timeout", "unknown cluster", "connection refused")
+}
+
+// Clock is a manual clock for tests: pass clk.Now as Options.Now, move it with Advance, then
+// call Host.Tick to deliver due proxy_on_tick calls.
+type Clock struct { /* implemented in clock.go */
+}
+
+// The Host (host.go) offers, all safe for concurrent use:
+//
+//	func Start(t testing.TB, opts Options) *Host      // New, t.Cleanup(Close), t.Fatal on error
+//	func New(opts Options) (*Host, error)             // errors.Is(err, ErrPluginStart) when the plugin
+//	                                                  // refuses its configuration; the error text holds
+//	                                                  // the plugin's critical/error log lines
+//	func NewClock(start time.Time) *Clock; (*Clock).Now() time.Time; (*Clock).Advance(d)
+//	func (h *Host) Do(req Request) (*Response, error) // one whole request through one VM: blocks until the
+//	                                                  // filter continues (then Upstream serves it) or replies
+//	                                                  // locally; paused requests wait for their callouts
+//	func (h *Host) Tick()                             // proxy_on_tick on every VM whose tick period elapsed
+//	                                                  // on the host clock (tools with the real clock: automatic)
+//	func (h *Host) Logs() []LogEntry
+//	func (h *Host) Metric(name string) (uint64, bool) // summed over VMs, by the name the plugin defined
+//	func (h *Host) Callouts() []Callout
+//	func (h *Host) UpstreamHits() int
+//	func (h *Host) MemoryBytes(worker int) uint64     // linear memory size of one VM
+//	func (h *Host) VMFailed(worker int) bool          // the VM trapped / called a fatal WASI function
+//	func (h *Host) Close() error
