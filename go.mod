@@ -8,6 +8,8 @@ require (
 )
 
 require (
+	github.com/tetratelabs/wazero v1.12.0 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.3.0 // indirect
+	golang.org/x/sys v0.44.0 // indirect
 )

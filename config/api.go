@@ -112,7 +112,3 @@ func (e *FieldError) Error() string {
 	}
 	return e.Path + ": " + e.Problem + " (" + e.Fix + ")"
 }
-
-// Parse validates data. On failure the error is errors.Join of *FieldError, one per problem,
-// in document order.
-func Parse(data []byte) (*Config, error) { panic("TODO(config)") }

@@ -31,7 +31,8 @@ type Key struct {
 	Secret  []byte
 }
 
-// Limits bound what a key set may cost to parse and hold.
+// Limits bound what a key set may cost to parse and hold. A zero (or negative) field takes
+// the DefaultLimits value, so the zero Limits is safe.
 type Limits struct {
 	MaxBytes int // a larger body is refused with ErrTooLarge
 	MaxKeys  int // a set with more entries is refused with ErrTooManyKeys
@@ -46,9 +47,9 @@ var (
 	ErrTooLarge       = errors.New("key set is too large")
 	ErrTooManyKeys    = errors.New("key set has too many keys")
 	ErrNoUsableKeys   = errors.New("key set has no usable key")
-	ErrKeyInvalid     = errors.New("key is invalid")     // bad encoding, point off curve, ...
-	ErrKeyWeak        = errors.New("key is too weak")    // RSA under 2048 bits
-	ErrKeyUnsupported = errors.New("key is unsupported") // unknown kty/crv, use != sig, key_ops without verify
+	ErrKeyInvalid     = errors.New("key is invalid")     // bad encoding, point off curve, private members, ...
+	ErrKeyWeak        = errors.New("key is too weak")    // RSA under 2048 bits, HMAC secret under 32 bytes
+	ErrKeyUnsupported = errors.New("key is unsupported") // unknown kty/crv/alg, use != sig, key_ops without verify
 	ErrUnknownKid     = errors.New("no key with the token's kid")
 	ErrNoKeyForAlg    = errors.New("no key fits the token's algorithm")
 )

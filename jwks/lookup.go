@@ -41,8 +41,8 @@ func (s *Set) Lookup(kid, alg string) ([]*Key, error) {
 }
 
 // Fits reports whether alg may be used with k: family and curve match (ES256 needs P-256,
-// ES384 P-384, ES512 P-521; EdDSA Ed25519; HS* oct; RS*/PS* RSA), and the JWK "alg", when set,
-// equals alg.
+// ES384 P-384, ES512 P-521; EdDSA Ed25519; HS256/384/512 an oct secret of at least 32/48/64
+// bytes; RS*/PS* RSA), and the JWK "alg", when set, equals alg.
 func (k *Key) Fits(alg string) bool {
 	if k.Alg != "" && k.Alg != alg {
 		return false
@@ -59,7 +59,8 @@ func (k *Key) Fits(alg string) bool {
 	case "EdDSA":
 		return k.Type == KeyOKP && len(k.Ed25519) == 32
 	case "HS256", "HS384", "HS512":
-		return k.Type == KeyOct && len(k.Secret) > 0
+		// RFC 7518 section 3.2: the secret is at least as long as the hash output.
+		return k.Type == KeyOct && len(k.Secret) >= minSecret(alg)
 	}
 	return false
 }

@@ -1,5 +1,17 @@
 // Package policy decides requests: which rule a request matches, which providers it requires,
 // what the verified claims must satisfy, and what the client is answered. Pure Go.
+//
+// Paths are matched after normalisation as Envoy's normalize_path + merge_slashes forward
+// them ("/public/../admin" is matched as "/admin", "//a" as "/a", "/%61" as "/a"); paths with
+// no single safe reading (encoded '/' or '\', raw '\', '#', control characters, bad escapes)
+// match nothing and are denied with 400 "path_rejected". The index (exact paths in a map,
+// other rules in a trie over their literal and capture segments) keeps matching cost nearly
+// flat in the number of rules; rules with a regex lacking a literal first segment, and rules
+// without a path matcher, are checked for every request.
+//
+// Fail closed: an absent claim, an unreadable claim type or a request value that is absent
+// never satisfies a condition, negated or not; allow_missing(_or_failed) rules that have
+// conditions ask for a token (401) instead of allowing without claims.
 package policy
 
 import (
@@ -60,8 +72,11 @@ type Condition struct {
 	// " " for "scope", "," for "urn:inmanta:ct"; "" treats a string claim as one member.
 	// Array claims are always taken member by member.
 	Delimiter string
-	Negate    bool   // "must differ": no self-approval
-	Message   string // 403 description ("agent role required"); default names the condition
+	Negate    bool // "must differ": no self-approval
+	// Optional: an absent (or null) claim satisfies the condition; a present one must hold.
+	// Inmanta's urn:inmanta:env scopes a token only when present.
+	Optional bool
+	Message  string // 403 description ("agent role required"); default names the condition
 }
 
 // Op is a comparison.
@@ -100,7 +115,15 @@ const (
 )
 
 // Engine holds the compiled rules; safe for concurrent reads.
-type Engine struct{}
+type Engine struct {
+	opts  Options
+	rules []*compiled
+	def   *compiled
+	root  *node            // rules by literal leading segments
+	exact map[string][]int // exact-path rules by path
+	// identity is IdentityClaims as gjson paths (names escaped: "https://x/id" is one claim)
+	identity map[string]string
+}
 
 // Options configure an Engine.
 type Options struct {
@@ -112,19 +135,34 @@ type Options struct {
 	IdentityClaims map[string]string
 }
 
-// New compiles the rules (templates, regexes). Errors name the rule.
-func New(opts Options) (*Engine, error) { panic("TODO(policy)") }
+// New compiles the rules (templates, regexes). Errors name the rule. See engine.go.
+func New(opts Options) (*Engine, error) { return newEngine(opts) }
 
 // Route is a matched rule and its path captures.
 type Route struct {
 	Rule     *Rule
 	Captures []Capture
+	Err      error // ErrPathRejected when the path was refused (Rule is nil then)
 }
 
 type Capture struct{ Name, Value string }
 
-// Match returns the first rule that matches, or the default; ok is false when neither exists.
-func (e *Engine) Match(r *Request) (route Route, ok bool) { panic("TODO(policy)") }
+// ReplyFormat is how a denial on route is written: the rule's format, else the default
+// rule's (a refused path or no match), else JSON.
+func (e *Engine) ReplyFormat(route Route) Format {
+	switch {
+	case route.Rule != nil:
+		return route.Rule.Format
+	case e.def != nil:
+		return e.def.rule.Format
+	}
+	return Format{}
+}
+
+// Match returns the first rule that matches, or the default; ok is false when neither exists,
+// and also when the path is refused (see normalizePath): Decide on a Route without a Rule
+// gives the denial (403 "no_route", or 400 "path_rejected").
+func (e *Engine) Match(r *Request) (route Route, ok bool) { return e.match(r) }
 
 // Outcome is what verification gave for one provider.
 type Outcome struct {
@@ -136,8 +174,11 @@ type Outcome struct {
 // Decide evaluates the route's requirement over the outcomes (keyed by provider name; absent =
 // Missing), then its conditions on the principal (the first verified provider in requirement
 // order). It never allows on an error path.
+//
+// A Route without a Rule (Match gave ok == false) is denied: 400 "path_rejected" when the
+// path was refused, else 403 "no_route". Codes are listed in Codes and decide.go.
 func (e *Engine) Decide(route Route, outcomes map[string]Outcome, r *Request) Decision {
-	panic("TODO(policy)")
+	return e.decide(route, outcomes, r)
 }
 
 // Decision is the verdict and its reason.
@@ -160,4 +201,7 @@ type Reply struct {
 // Render writes the local response for a denial in the route's format. Missing token -> 401
 // `WWW-Authenticate: Bearer realm="..."` without error (RFC 6750 3.1, as Envoy); bad token ->
 // 401 `..., error="invalid_token"`; 403 -> `..., error="insufficient_scope"`.
-func Render(d Decision, f Format, r *Request) Reply { panic("TODO(policy)") }
+// Bodies: JSON {"error":{"code":"UNAUTHORIZED","message":"...","reason":"token_expired"}},
+// JSON-RPC {"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"...","data":{"reason":"..."}}},
+// or the message as text/plain. HideDetails sends generic messages and no reason.
+func Render(d Decision, f Format, r *Request) Reply { return render(d, f, r) }

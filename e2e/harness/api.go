@@ -29,6 +29,10 @@ type Options struct {
 	Now          func() time.Time                 // host clock (WASI clocks and proxy-wasm time); nil = real clock
 	FailOpen     bool                             // Envoy's failure policy when the VM fails; default fail closed (503)
 	Logf         func(format string, args ...any) // optional: mirrors plugin logs (tools)
+
+	// Additions (see host.go):
+	StreamTimeout time.Duration // a paused request nothing resumes is answered 504 after this (real time); default 15 s
+	RealTicks     bool          // ticks fire on real time even with a fixed Now (tools/wasmproxy -now)
 }
 
 // Request is one downstream HTTP request.
@@ -98,8 +102,7 @@ type Callout struct {
 
 // Clock is a manual clock for tests: pass clk.Now as Options.Now, move it with Advance, then
 // call Host.Tick to deliver due proxy_on_tick calls.
-type Clock struct { /* implemented in clock.go */
-}
+type Clock struct{ clockFields }
 
 // The Host (host.go) offers, all safe for concurrent use:
 //

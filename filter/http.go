@@ -1,0 +1,359 @@
+package filter
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/tidwall/gjson"
+
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/config"
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
+)
+
+// streamState follows Envoy jwt_authn's filter: a callback arriving after the stream was
+// answered or finished finds a state other than stateCalling and does nothing.
+type streamState uint8
+
+const (
+	stateInit      streamState = iota // request headers not decided yet
+	stateCalling                      // paused until a provider's keys arrive
+	stateResponded                    // a local reply was sent
+	stateComplete                     // let through, or the stream ended
+)
+
+// httpContext implements types.HttpContext: one per request.
+type httpContext struct {
+	types.DefaultHttpContext
+	id      uint32
+	plugin  *pluginContext
+	state   streamState
+	headers headerMap       // request headers as received, minus the stripped claim headers
+	path    string          // :path as received (with query)
+	req     *policy.Request // what policy sees
+	tried   map[string]bool // providers whose key fetch this request already waited for
+}
+
+// OnHttpRequestHeaders implements types.HttpContext.
+func (ctx *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
+	defer ctx.recoverPanic("request headers", &action)
+	if ctx.plugin.cfg == nil {
+		// Envoy creates no stream for a plugin that failed to start; if a host does, refuse.
+		ctx.internalError()
+		return types.ActionPause
+	}
+	pairs, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		panic(fmt.Sprintf("reading request headers: %v", err))
+	}
+	ctx.headers = newHeaderMap(pairs)
+	ctx.stripClaimHeaders()
+	ctx.path, _ = ctx.headers.first(":path")
+	ctx.req = newRequest(ctx.headers, sourceAddress())
+	return ctx.run()
+}
+
+// OnHttpStreamDone implements types.HttpContext.
+func (ctx *httpContext) OnHttpStreamDone() {
+	ctx.state = stateComplete
+	ctx.plugin.streamDone(ctx)
+}
+
+// resume re-runs the decision of a paused request once its keys arrived (or failed).
+func (ctx *httpContext) resume() {
+	var action types.Action
+	defer ctx.recoverPanic("resume", &action)
+	ctx.state = stateInit
+	if ctx.run() == types.ActionContinue {
+		if err := proxywasm.ResumeHttpRequest(); err != nil {
+			proxywasm.LogErrorf("cannot resume request %d: %v", ctx.id, err)
+		}
+	}
+}
+
+// recoverPanic turns a panic in a callback into a logged 500: fail closed, keep the VM.
+func (ctx *httpContext) recoverPanic(where string, action *types.Action) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	proxywasm.LogCriticalf("panic in %s of request %d: %v", where, ctx.id, r)
+	*action = types.ActionPause
+	if ctx.state != stateResponded {
+		ctx.internalError()
+	}
+}
+
+// stripClaimHeaders removes incoming copies of every header the filter sets, on every route,
+// so a client cannot pose as a verified caller.
+func (ctx *httpContext) stripClaimHeaders() {
+	for _, h := range ctx.plugin.claimHeaders {
+		if _, ok := ctx.headers[h]; ok {
+			delete(ctx.headers, h)
+			if err := proxywasm.RemoveHttpRequestHeader(h); err != nil {
+				panic(fmt.Sprintf("removing spoofed header %s: %v", h, err))
+			}
+		}
+	}
+}
+
+// newRequest builds what policy sees from the request headers and the source address.
+func newRequest(h headerMap, src netip.Addr) *policy.Request {
+	get := func(n string) string { v, _ := h.first(n); return v }
+	path, query, _ := strings.Cut(get(":path"), "?")
+	return &policy.Request{
+		Method: get(":method"),
+		Scheme: get(":scheme"),
+		Host:   strings.ToLower(get(":authority")),
+		Path:   path,
+		Query:  query,
+		Header: h.first,
+		Source: src,
+	}
+}
+
+// sourceAddress reads Envoy's source.address ("ip:port"); invalid when unknown.
+func sourceAddress() netip.Addr {
+	b, err := proxywasm.GetProperty([]string{"source", "address"})
+	if err != nil {
+		return netip.Addr{}
+	}
+	return parseAddress(string(b))
+}
+
+func parseAddress(s string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap()
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap()
+	}
+	return netip.Addr{}
+}
+
+// run decides the request: continue, a local reply, or a pause until keys arrive.
+func (ctx *httpContext) run() types.Action {
+	p := ctx.plugin
+	cfg := p.cfg
+	route, ok := cfg.Policy.Match(ctx.req)
+	if !ok {
+		return ctx.deny(policy.Decision{Status: 403, Code: codeNoRoute, Message: "no rule matches the request"}, policy.Format{}, "")
+	}
+	rule := route.Rule
+	if rule.Requires == nil {
+		p.metrics.allowed("", true)
+		ctx.state = stateComplete
+		return types.ActionContinue
+	}
+	providers := make([]*config.Provider, 0, 2)
+	var sources []config.Source
+	for _, name := range requiredProviders(rule.Requires) {
+		pv := cfg.ByName[name]
+		if pv == nil {
+			panic(fmt.Sprintf("rule %s requires unknown provider %q", rule.Name, name))
+		}
+		providers = append(providers, pv)
+		sources = append(sources, pv.Sources...)
+	}
+
+	f, err := extractToken(sources, ctx.headers, ctx.req.Query, cfg.MaxHeaderBytes, cfg.MaxTokenBytes)
+	switch {
+	case errors.Is(err, errHeaderTooLarge):
+		proxywasm.LogDebugf("request %d: %v", ctx.id, err)
+		p.metrics.denied(codeHeaderTooLarge, "")
+		ctx.send(headerTooLargeReply())
+		return types.ActionPause
+	case errors.Is(err, errTokenAmbiguous):
+		return ctx.deny(policy.Decision{Status: 401, Code: codeTokenAmbiguous, Message: "the request carries more than one token"}, rule.Format, "")
+	case errors.Is(err, jwt.ErrTooLarge):
+		return ctx.deny(policy.Decision{Status: 401, Code: jwt.ErrTooLarge.Code(), Message: jwt.ErrTooLarge.Description()}, rule.Format, "")
+	case err != nil:
+		panic(fmt.Sprintf("token extraction: %v", err))
+	}
+
+	outcomes := make(map[string]policy.Outcome, len(providers))
+	judged := "" // the provider that judged the token, for metrics
+	if f.token != "" {
+		tok, perr := jwt.Parse(f.token)
+		iss := ""
+		if perr == nil {
+			iss = tok.UnverifiedIssuer()
+		}
+		var need []*keyState
+		for _, pv := range providers {
+			switch {
+			case !f.holds(pv.Sources):
+				outcomes[pv.Name] = policy.Outcome{Missing: true}
+			case perr != nil:
+				outcomes[pv.Name] = policy.Outcome{Err: perr}
+			case pv.Issuer != "" && cfg.ByIssuer[iss] != pv:
+				outcomes[pv.Name] = policy.Outcome{Err: fmt.Errorf("%w: %q is not %q", jwt.ErrIssuer, iss, pv.Issuer)}
+			default:
+				ks := p.keys[pv.Name]
+				if ks.set == nil {
+					if ks.remote() && !ctx.tried[pv.Name] {
+						need = append(need, ks)
+						continue
+					}
+					outcomes[pv.Name] = policy.Outcome{Err: ks.noKeys()}
+					continue
+				}
+				claims, verr := jwt.Verify(tok, ks.set, pv.Expected(p.now()))
+				outcomes[pv.Name] = policy.Outcome{Claims: claims, Err: verr}
+				if judged == "" {
+					judged = pv.Name
+				}
+			}
+			if judged == "" && outcomes[pv.Name].Err != nil {
+				judged = pv.Name
+			}
+		}
+		if len(need) > 0 {
+			return ctx.waitForKeys(need)
+		}
+	} else {
+		for _, pv := range providers {
+			outcomes[pv.Name] = policy.Outcome{Missing: true}
+		}
+	}
+
+	d := cfg.Policy.Decide(route, outcomes, ctx.req)
+	if !d.Allow {
+		who := d.Provider
+		if who == "" {
+			who = judged
+		}
+		return ctx.deny(d, rule.Format, who)
+	}
+	ctx.allow(providers, outcomes, f)
+	p.metrics.allowed(d.Provider, false)
+	ctx.state = stateComplete
+	return types.ActionContinue
+}
+
+// waitForKeys pauses the request on every provider whose keys are missing; when none can be
+// fetched it decides again at once (those providers then fail with keys_unavailable).
+func (ctx *httpContext) waitForKeys(need []*keyState) types.Action {
+	if ctx.tried == nil {
+		ctx.tried = map[string]bool{}
+	}
+	waiting := false
+	for _, ks := range need {
+		ctx.tried[ks.provider.Name] = true
+		if ctx.plugin.join(ks, ctx.id) {
+			waiting = true
+		}
+	}
+	if !waiting {
+		return ctx.run()
+	}
+	ctx.state = stateCalling
+	return types.ActionPause
+}
+
+// requiredProviders lists the provider names a requirement mentions, in order, once each.
+func requiredProviders(r *policy.Requirement) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(*policy.Requirement)
+	walk = func(r *policy.Requirement) {
+		if r == nil {
+			return
+		}
+		if r.Provider != "" && !seen[r.Provider] {
+			seen[r.Provider] = true
+			out = append(out, r.Provider)
+		}
+		for _, x := range r.AnyOf {
+			walk(x)
+		}
+		for _, x := range r.AllOf {
+			walk(x)
+		}
+	}
+	walk(r)
+	return out
+}
+
+// allow adds the verified providers' headers and strips the token unless it is forwarded.
+func (ctx *httpContext) allow(providers []*config.Provider, outcomes map[string]policy.Outcome, f found) {
+	forward := false
+	for _, pv := range providers {
+		if f.token != "" && f.holds(pv.Sources) && pv.Forward {
+			forward = true
+		}
+		claims := outcomes[pv.Name].Claims
+		if claims == nil || outcomes[pv.Name].Err != nil {
+			continue
+		}
+		for _, c := range pv.ClaimToHeaders {
+			v, ok := claimHeaderValue(claims.Get(c.Claim))
+			if !ok {
+				continue
+			}
+			setHeader(c.Header, v)
+		}
+		if h := strings.ToLower(pv.ForwardPayloadHeader); h != "" {
+			setHeader(h, base64.RawURLEncoding.EncodeToString(claims.JSON()))
+		}
+	}
+	if f.token != "" && !forward {
+		ctx.stripToken(f)
+	}
+}
+
+// claimHeaderValue renders a claim for a header: a string as is, anything else as its JSON
+// text. Values with control characters are dropped (no header injection).
+func claimHeaderValue(r gjson.Result) (string, bool) {
+	if !r.Exists() || r.Type == gjson.Null {
+		return "", false
+	}
+	v := r.Raw
+	if r.Type == gjson.String {
+		v = r.Str
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return "", false
+		}
+	}
+	return v, true
+}
+
+func setHeader(name, value string) {
+	if err := proxywasm.ReplaceHttpRequestHeader(name, value); err != nil {
+		panic(fmt.Sprintf("setting header %s: %v", name, err))
+	}
+}
+
+// stripToken removes the token from every place it was found.
+func (ctx *httpContext) stripToken(f found) {
+	params, cookies := map[string]bool{}, map[string]bool{}
+	for _, s := range f.where {
+		switch s.Kind {
+		case config.FromHeader:
+			if err := proxywasm.RemoveHttpRequestHeader(s.Name); err != nil {
+				panic(fmt.Sprintf("removing header %s: %v", s.Name, err))
+			}
+		case config.FromParam:
+			params[s.Name] = true
+		case config.FromCookie:
+			cookies[s.Name] = true
+		}
+	}
+	if len(params) > 0 {
+		setHeader(":path", stripParams(ctx.path, params))
+	}
+	if len(cookies) > 0 {
+		if v := stripCookies(ctx.headers["cookie"], cookies); v != "" {
+			setHeader("cookie", v)
+		} else if err := proxywasm.RemoveHttpRequestHeader("cookie"); err != nil {
+			panic(fmt.Sprintf("removing cookie header: %v", err))
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package filter
+
+import (
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
+)
+
+// Metric names. All are counters under one prefix; Envoy lists proxy-wasm metrics under its
+// "wasmcustom." stats scope, so the full Envoy name is wasmcustom.jwt_proxy_wasm.…:
+//
+//	jwt_proxy_wasm.allowed                          every request let through (public routes too)
+//	jwt_proxy_wasm.allowed.public                   of those, requests on a public route
+//	jwt_proxy_wasm.denied                           every local reply (401, 403, 431, 500)
+//	jwt_proxy_wasm.denied.<code>                    denials by reason code (token_missing, token_expired, ...)
+//	jwt_proxy_wasm.provider.<name>.allowed          allowed with a token verified by provider <name>
+//	jwt_proxy_wasm.provider.<name>.denied           denied while provider <name> judged the token
+//	jwt_proxy_wasm.provider.<name>.jwks_fetch_ok    remote key set fetched and parsed
+//	jwt_proxy_wasm.provider.<name>.jwks_fetch_failed remote key set fetch failed (status, body, timeout)
+const metricPrefix = "jwt_proxy_wasm."
+
+// Codes the filter itself answers with (the rest come from jwt.AllErrors and policy).
+const (
+	codeTokenMissing     = "token_missing"
+	codeTokenAmbiguous   = "token_ambiguous"
+	codeHeaderTooLarge   = "header_too_large"
+	codeNoRoute          = "no_route"
+	codeInternal         = "internal_error"
+	codeInsufficientPerm = "insufficient_permissions"
+	codeSourceNotAllowed = "source_not_allowed"
+)
+
+// knownCodes are defined at plugin start, so dashboards see zeros instead of missing series.
+func knownCodes() []string {
+	codes := []string{codeTokenMissing, codeTokenAmbiguous, codeHeaderTooLarge, codeNoRoute,
+		codeInternal, codeInsufficientPerm, codeSourceNotAllowed}
+	for _, e := range jwt.AllErrors {
+		codes = append(codes, e.Code())
+	}
+	return codes
+}
+
+// maxMetrics bounds how many names one plugin defines: codes come from closed lists, but a
+// bug there must not turn into unbounded host memory.
+const maxMetrics = 512
+
+// counter is a proxy-wasm counter (an interface so metrics can be tested without a host).
+type counter interface{ Increment(offset uint64) }
+
+type metrics struct {
+	define func(name string) counter
+	byName map[string]counter
+}
+
+func newMetrics(define func(name string) counter) *metrics {
+	if define == nil {
+		define = func(name string) counter { return proxywasm.DefineCounterMetric(name) }
+	}
+	return &metrics{define: define, byName: map[string]counter{}}
+}
+
+// declare defines the counters known at plugin start.
+func (m *metrics) declare(providers []string) {
+	m.get("allowed")
+	m.get("allowed.public")
+	m.get("denied")
+	for _, c := range knownCodes() {
+		m.get("denied." + c)
+	}
+	for _, p := range providers {
+		for _, s := range []string{"allowed", "denied", "jwks_fetch_ok", "jwks_fetch_failed"} {
+			m.get("provider." + p + "." + s)
+		}
+	}
+}
+
+// get returns the counter named metricPrefix+name, defining it once.
+func (m *metrics) get(name string) counter {
+	if c, ok := m.byName[name]; ok {
+		return c
+	}
+	if len(m.byName) >= maxMetrics {
+		name = "overflow"
+		if c, ok := m.byName[name]; ok {
+			return c
+		}
+	}
+	c := m.define(metricPrefix + name)
+	m.byName[name] = c
+	return c
+}
+
+func (m *metrics) inc(name string) { m.get(name).Increment(1) }
+
+// allowed counts a request let through; provider is "" for public routes or no principal.
+func (m *metrics) allowed(provider string, public bool) {
+	m.inc("allowed")
+	if public {
+		m.inc("allowed.public")
+	}
+	if provider != "" {
+		m.inc("provider." + provider + ".allowed")
+	}
+}
+
+// denied counts a local reply by reason code, and against the provider that judged the token.
+func (m *metrics) denied(code, provider string) {
+	m.inc("denied")
+	m.inc("denied." + metricSafe(code))
+	if provider != "" {
+		m.inc("provider." + provider + ".denied")
+	}
+}
+
+// metricSafe keeps a code to [a-z0-9_] so a surprising code cannot forge a metric path.
+func metricSafe(code string) string {
+	if code == "" {
+		return "unknown"
+	}
+	b := []byte(code)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,152 @@
+package filter
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/config"
+)
+
+// tickPeriod drives background key work. Today it only re-dispatches a JWKS fetch whose
+// dispatching stream went away (the SDK then drops the callback, see keys.go); the refresh of
+// issue 5 will hang off the same tick. Only set when a provider has remote keys.
+const tickPeriod = 1000 * time.Millisecond
+
+// pluginContext implements types.PluginContext: one per plugin configuration per VM (Envoy
+// worker). It owns the validated config, each provider's key state and the metrics.
+type pluginContext struct {
+	types.DefaultPluginContext
+	id           uint32
+	cfg          *config.Config
+	keys         map[string]*keyState // by provider name
+	metrics      *metrics
+	streams      map[uint32]*httpContext // live HTTP contexts, for resuming paused ones
+	claimHeaders []string                // every header the filter sets; stripped from requests
+	now          func() time.Time        // the host clock (WASI); a field so native tests can inject it
+}
+
+func newPluginContext(id uint32) *pluginContext {
+	return &pluginContext{id: id, streams: map[uint32]*httpContext{}, now: time.Now}
+}
+
+// OnPluginStart implements types.PluginContext. A configuration that does not validate fails
+// the start, so Envoy refuses it; the filter never runs half-configured.
+func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
+	defer func() {
+		if r := recover(); r != nil {
+			proxywasm.LogCriticalf("panic during plugin start: %v", r)
+			p.cfg = nil
+			status = types.OnPluginStartStatusFailed
+		}
+	}()
+	data, err := proxywasm.GetPluginConfiguration()
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+		proxywasm.LogCriticalf("invalid plugin configuration: cannot read it: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	cfg, err := config.Parse(data)
+	if err != nil {
+		for _, line := range errorLines(err) {
+			proxywasm.LogCriticalf("invalid plugin configuration: %s", line)
+		}
+		return types.OnPluginStartStatusFailed
+	}
+	if cfg == nil || cfg.Policy == nil {
+		proxywasm.LogCritical("invalid plugin configuration: no policy")
+		return types.OnPluginStartStatusFailed
+	}
+	p.cfg = cfg
+	p.metrics = newMetrics(nil)
+	p.keys = make(map[string]*keyState, len(cfg.Providers))
+	names := make([]string, 0, len(cfg.Providers))
+	remote := false
+	seen := map[string]bool{}
+	for _, pv := range cfg.Providers {
+		names = append(names, pv.Name)
+		p.keys[pv.Name] = newKeyState(pv)
+		remote = remote || pv.RemoteJWKS != nil
+		for _, c := range pv.ClaimToHeaders {
+			if !seen[c.Header] {
+				seen[c.Header] = true
+				p.claimHeaders = append(p.claimHeaders, c.Header)
+			}
+		}
+		if h := strings.ToLower(pv.ForwardPayloadHeader); h != "" && !seen[h] {
+			seen[h] = true
+			p.claimHeaders = append(p.claimHeaders, h)
+		}
+	}
+	p.metrics.declare(names)
+	if remote {
+		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(tickPeriod.Milliseconds())); err != nil {
+			proxywasm.LogCriticalf("cannot set the tick period: %v", err)
+			return types.OnPluginStartStatusFailed
+		}
+	}
+	proxywasm.LogInfof("jwt-proxy-wasm started: %d providers", len(cfg.Providers))
+	return types.OnPluginStartStatusOK
+}
+
+// errorLines flattens config.Parse's errors.Join into one line per problem.
+func errorLines(err error) []string {
+	var lines []string
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		for l := range strings.SplitSeq(e.Error(), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+	}
+	walk(err)
+	return lines
+}
+
+// NewHttpContext implements types.PluginContext.
+func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
+	ctx := &httpContext{id: id, plugin: p}
+	p.streams[id] = ctx
+	return ctx
+}
+
+// OnTick implements types.PluginContext: re-dispatches key fetches that lost their callback.
+func (p *pluginContext) OnTick() {
+	defer func() {
+		if r := recover(); r != nil {
+			proxywasm.LogCriticalf("panic in tick: %v", r)
+		}
+	}()
+	for _, pv := range p.cfgProviders() {
+		ks := p.keys[pv.Name]
+		if ks != nil && ks.fetch == fetchIdle && len(ks.waiting) > 0 {
+			if err := p.startFetch(ks, p.id); err != nil {
+				p.fetchFailed(ks, err)
+			}
+		}
+	}
+}
+
+func (p *pluginContext) cfgProviders() []*config.Provider {
+	if p.cfg == nil {
+		return nil
+	}
+	return p.cfg.Providers
+}
+
+// streamDone forgets a finished stream and hands any fetch it owned to the tick.
+func (p *pluginContext) streamDone(ctx *httpContext) {
+	delete(p.streams, ctx.id)
+	for _, ks := range p.keys {
+		ks.forget(ctx.id)
+	}
+}
