@@ -286,7 +286,7 @@ func isTokenChar(c byte) bool {
 }
 
 // headerText reads text that ends up in WWW-Authenticate (realm, error_description): RFC 6750
-// section 3 allows printable ASCII without '"' and '\\', so nothing can break out of the
+// section 3 allows printable ASCII without '"' and '\', so nothing can break out of the
 // quoted value.
 func (p *parser) headerText(path string, v gjson.Result) (string, bool) {
 	s, ok := p.str(path, v, false)
@@ -295,7 +295,7 @@ func (p *parser) headerText(path string, v gjson.Result) (string, bool) {
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			p.errorf(v.Index, path, `use printable ASCII without '"' and '\\' (RFC 6750 section 3)`, "%q cannot be sent in WWW-Authenticate", s)
+			p.errorf(v.Index, path, `RFC 6750 section 3 allows printable ASCII without '"' and '\'`, "%q cannot be sent in WWW-Authenticate", s)
 			return "", false
 		}
 	}

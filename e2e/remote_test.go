@@ -37,6 +37,10 @@ func TestSmoke_RemoteJWKS_ColdStart(t *testing.T) {
 	if c.Cluster != "idp" || c.Status != 200 {
 		t.Errorf("callout cluster %q status %d, want idp 200", c.Cluster, c.Status)
 	}
+	waitLogs(t, h, "waits for the keys of provider idp", 1) // the first request was paused
+	if got := metric(t, h, "provider.idp.allowed"); got != 2 {
+		t.Errorf("provider.idp.allowed = %d, want 2", got)
+	}
 	if got := metric(t, h, "provider.idp.jwks_fetch_ok"); got != 1 {
 		t.Errorf("jwks_fetch_ok = %d, want 1", got)
 	}

@@ -141,11 +141,21 @@ func (ctx *httpContext) run() types.Action {
 	p := ctx.plugin
 	cfg := p.cfg
 	route, ok := cfg.Policy.Match(ctx.req)
-	if !ok {
-		return ctx.deny(policy.Decision{Status: 403, Code: codeNoRoute, Message: "no rule matches the request"}, policy.Format{}, "")
+	if !ok || route.Rule == nil {
+		// policy answers 403 no_route, or 400 path_rejected for an ambiguous path. There is
+		// no rule, hence no rule format: the default one.
+		d := cfg.Policy.Decide(route, nil, ctx.req)
+		if d.Allow || d.Status < 400 {
+			d = policy.Decision{Status: 403, Code: codeNoRoute, Message: "no rule matches the request"}
+		}
+		return ctx.deny(d, policy.Format{}, "")
 	}
 	rule := route.Rule
 	if rule.Requires == nil {
+		// Public: no token is read or stripped, but policy still checks source_ips.
+		if d := cfg.Policy.Decide(route, nil, ctx.req); !d.Allow {
+			return ctx.deny(d, rule.Format, "")
+		}
 		p.metrics.allowed("", true)
 		ctx.state = stateComplete
 		return types.ActionContinue

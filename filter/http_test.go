@@ -165,3 +165,44 @@ func TestPluginContext_OnPluginStart_RefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestHttpContext_PolicyBeforeTokens: a public rule still applies source_ips, and a path
+// policy refuses to match is answered without consulting any token.
+func TestHttpContext_PolicyBeforeTokens(t *testing.T) {
+	cfg := `{
+  "providers": {"local": {"issuer": "` + iss + `", "local_jwks": {"secret": "` + b64.EncodeToString(secret) + `"}}},
+  "rules": [
+    {"name": "office", "match": {"prefix": "/office"}, "source_ips": ["192.168.0.0/16"]},
+    {"name": "lab", "match": {"prefix": "/lab"}, "source_ips": ["10.0.0.0/8"]},
+    {"name": "api", "match": {"prefix": "/api/"}, "requires": {"provider_name": "local"}}
+  ]
+}`
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus uint32 // 0: continued
+		wantCode   string
+	}{
+		{name: "public rule, source outside the range", path: "/office/x", wantStatus: 403, wantCode: "source_not_allowed"},
+		{name: "public rule, source inside the range", path: "/lab/x"},
+		{name: "encoded slash is refused", path: "/api%2Fnodes", wantStatus: 400, wantCode: "path_rejected"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			host := newHost(t, cfg, nil) // the request comes from 10.1.2.3
+
+			id, action := request(host, tc.path)
+
+			if tc.wantStatus == 0 {
+				if action != types.ActionContinue {
+					t.Fatalf("action %v, reply %+v; want continue", action, host.GetSentLocalResponse(id))
+				}
+				return
+			}
+			wantReply(t, host, id, tc.wantStatus, tc.wantCode)
+			if got := counterValue(t, host, "denied."+tc.wantCode); got != 1 {
+				t.Errorf("denied.%s = %d, want 1", tc.wantCode, got)
+			}
+		})
+	}
+}

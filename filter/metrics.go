@@ -4,6 +4,7 @@ import (
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 )
 
 // Metric names. All are counters under one prefix; Envoy lists proxy-wasm metrics under its
@@ -19,21 +20,18 @@ import (
 //	jwt_proxy_wasm.provider.<name>.jwks_fetch_failed remote key set fetch failed (status, body, timeout)
 const metricPrefix = "jwt_proxy_wasm."
 
-// Codes the filter itself answers with (the rest come from jwt.AllErrors and policy).
+// Codes the filter itself answers with (the rest come from jwt.AllErrors and policy.Codes).
 const (
-	codeTokenMissing     = "token_missing"
-	codeTokenAmbiguous   = "token_ambiguous"
-	codeHeaderTooLarge   = "header_too_large"
-	codeNoRoute          = "no_route"
-	codeInternal         = "internal_error"
-	codeInsufficientPerm = "insufficient_permissions"
-	codeSourceNotAllowed = "source_not_allowed"
+	codeTokenAmbiguous = "token_ambiguous"
+	codeHeaderTooLarge = "header_too_large"
+	codeNoRoute        = policy.CodeNoRoute
+	codeInternal       = "internal_error"
 )
 
 // knownCodes are defined at plugin start, so dashboards see zeros instead of missing series.
 func knownCodes() []string {
-	codes := []string{codeTokenMissing, codeTokenAmbiguous, codeHeaderTooLarge, codeNoRoute,
-		codeInternal, codeInsufficientPerm, codeSourceNotAllowed}
+	codes := []string{codeTokenAmbiguous, codeHeaderTooLarge, codeInternal}
+	codes = append(codes, policy.Codes...)
 	for _, e := range jwt.AllErrors {
 		codes = append(codes, e.Code())
 	}

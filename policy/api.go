@@ -103,7 +103,7 @@ type Format struct {
 	Kind        FormatKind
 	Realm       string // WWW-Authenticate realm; "" = the request URL, as Envoy does
 	HideDetails bool   // send generic messages only
-	NameMissing bool   // name the missing scope/permission in 403s
+	NameMissing bool   // name the missing scope/permission in 403s (HideDetails wins)
 }
 
 type FormatKind uint8

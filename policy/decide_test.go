@@ -279,3 +279,19 @@ func TestDecide_ConditionsNeedAPrincipal(t *testing.T) {
 		}
 	}
 }
+
+func TestReplyFormat(t *testing.T) {
+	rpc := Format{Kind: FormatJSONRPC}
+	e, _ := New(Options{Rules: []*Rule{{Path: "/text", Format: Format{Kind: FormatText}}}, Default: &Rule{Format: rpc}})
+	for path, want := range map[string]FormatKind{"/text": FormatText, "/other": FormatJSONRPC, "/a%2Fb": FormatJSONRPC} {
+		route, _ := e.Match(&Request{Path: path})
+		if got := e.ReplyFormat(route).Kind; got != want {
+			t.Errorf("%s: ReplyFormat = %d, want %d", path, got, want)
+		}
+	}
+	bare, _ := New(Options{})
+	route, ok := bare.Match(&Request{Path: "/x"})
+	if ok || bare.ReplyFormat(route).Kind != FormatJSON {
+		t.Errorf("no rules: Match ok=%v, ReplyFormat = %+v, want JSON", ok, bare.ReplyFormat(route))
+	}
+}

@@ -21,14 +21,17 @@ const maxPathBytes = 16 << 10
 //
 // It refuses (ErrPathRejected) what has no single reading: a path not starting with '/',
 // an invalid escape, an encoded '/' or '\' (%2F, %5C: some upstreams decode them into
-// separators, Envoy's path_with_escaped_slashes_action), a raw '\', a '#', control
-// characters and NUL, and paths over maxPathBytes. A canonical path is returned unchanged
+// separators, Envoy's path_with_escaped_slashes_action), a raw '\', a '#', a dot segment
+// with a ';' parameter, control characters and NUL, and paths over maxPathBytes. A canonical path is returned unchanged
 // without allocating.
 func normalizePath(p string) (string, error) {
 	if len(p) == 0 || p[0] != '/' || len(p) > maxPathBytes {
 		return "", ErrPathRejected
 	}
 	if clean, err := isCanonical(p); err != nil || clean {
+		if err == nil && dotParam(p) {
+			return "", ErrPathRejected
+		}
 		return p, err
 	}
 	// Pass 1: validate and decode escapes of unreserved characters.
@@ -61,7 +64,18 @@ func normalizePath(p string) (string, error) {
 		}
 		i += 2
 	}
-	return removeDots(b.String()), nil
+	decoded := b.String()
+	if dotParam(decoded) {
+		return "", ErrPathRejected
+	}
+	return removeDots(decoded), nil
+}
+
+// dotParam reports a dot segment with a path parameter ("/..;x/", "/.;/"): Tomcat and Jetty
+// strip ";..." before resolving dots, so "/public/..;/admin" reaches "/admin" there while a
+// proxy would see a segment named "..;".
+func dotParam(p string) bool {
+	return strings.Contains(p, "/..;") || strings.Contains(p, "/.;")
 }
 
 const upperHex = "0123456789ABCDEF"

@@ -191,7 +191,11 @@ func (h *Host) now() time.Time {
 // whatever the host clock was advanced by. It keeps moving under a frozen clock (wasmproxy -now),
 // as the Go runtime's timers and sleeps need it to.
 func (h *Host) monotonic() int64 {
-	return int64(time.Second) + int64(time.Since(h.realStart)) + max(0, int64(h.now().Sub(h.start)))
+	mono := int64(time.Second) + int64(time.Since(h.realStart))
+	if h.opts.Now != nil {
+		mono += max(0, int64(h.opts.Now().Sub(h.start)))
+	}
+	return mono
 }
 
 // tickNow is the clock ticks are due on: the host clock, or real time with RealTicks.

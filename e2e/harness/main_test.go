@@ -10,12 +10,23 @@ import (
 	"time"
 )
 
-// The test modules under testdata/ are built once per test binary, in parallel, with the
-// project's build script (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared).
+// modules holds the test modules under testdata/, built once per test binary, in parallel,
+// with the project's build script (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared).
 var modules = map[string][]byte{}
 
 // fixedNow is the project's fixed test clock.
 var fixedNow = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// builds maps a module name to its build-wasm.sh arguments. "timer" and "sleepinit" use Go's
+// stock runtime (-no-overlay) to show what Envoy 1.33's WASI does to it; "timer-overlay" is the
+// same source with the project's runtime overlay.
+var builds = map[string][]string{
+	"basic":         {"./testdata/basic"},
+	"fsimport":      {"./testdata/fsimport"},
+	"sleepinit":     {"-no-overlay", "./testdata/sleepinit"},
+	"timer":         {"-no-overlay", "./testdata/timer"},
+	"timer-overlay": {"./testdata/timer"},
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "harness-modules")
@@ -23,35 +34,44 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	names := []string{"basic", "timer", "fsimport", "sleepinit"}
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs []error
+	)
+	for name, args := range builds {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out := filepath.Join(dir, name+".wasm")
-			cmd := exec.Command("../../scripts/build-wasm.sh", "-o", out, "./testdata/"+name)
-			if b, err := cmd.CombinedOutput(); err != nil {
-				errs[i] = fmt.Errorf("build %s: %v\n%s", name, err, b)
+			b, err := build(filepath.Join(dir, name+".wasm"), args)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("build %s: %v\n%s", name, err, b))
 				return
 			}
-			b, err := os.ReadFile(out)
-			errs[i] = err
 			modules[name] = b
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
+	code := 1
+	if len(errs) == 0 {
+		code = m.Run()
 	}
-	code := m.Run()
+	for _, err := range errs {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// build runs the project's wasm build script; it returns the module, or the build output.
+func build(out string, args []string) ([]byte, error) {
+	cmd := exec.Command("../../scripts/build-wasm.sh", append([]string{"-o", out}, args...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return b, err
+	}
+	return os.ReadFile(out)
 }
 
 func module(t testing.TB, name string) []byte {

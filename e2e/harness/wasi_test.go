@@ -73,20 +73,23 @@ func TestWASI_Envoy133HasExactly18Functions(t *testing.T) {
 	}
 }
 
-// A Go timer makes the runtime call poll_oneoff. Envoy 1.33 answers ENOSYS and the Go runtime
-// throws at a later GC; with #533 it answers "no events" and the module lives.
+// A Go timer makes the runtime call poll_oneoff. Envoy 1.33 answers ENOSYS and Go's stock
+// runtime throws at a later GC; with #533 it answers "no events" and the module lives; the
+// project's runtime overlay survives 1.33.
 func TestWASI_PollOneoffByProfile(t *testing.T) {
 	tests := []struct {
 		name       string
+		module     string
 		profile    string
 		wantFailed bool
 	}{
-		{name: "1.33 ENOSYS kills the VM", profile: ProfileEnvoy133, wantFailed: true},
-		{name: "latest survives", profile: ProfileEnvoyLatest},
+		{name: "1.33 ENOSYS kills the stock runtime", module: "timer", profile: ProfileEnvoy133, wantFailed: true},
+		{name: "latest: stock runtime survives", module: "timer", profile: ProfileEnvoyLatest},
+		{name: "1.33: overlay runtime survives", module: "timer-overlay", profile: ProfileEnvoy133},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := Start(t, Options{Wasm: module(t, "timer"), Profile: tc.profile})
+			h := Start(t, Options{Wasm: module(t, tc.module), Profile: tc.profile})
 
 			served := 0
 			for i := 0; i < 200 && !h.VMFailed(0); i++ {
@@ -107,7 +110,33 @@ func TestWASI_PollOneoffByProfile(t *testing.T) {
 				if resp.Status != 503 || !resp.Local {
 					t.Errorf("request on the failed VM = %d, want 503 local", resp.Status)
 				}
-				t.Logf("VM failed after %d served requests: %s", served, h.vms[0].failReason)
+				t.Logf("VM failed after %d served requests", served)
+			}
+		})
+	}
+}
+
+func TestWASI_SleepInRequest(t *testing.T) {
+	tests := []struct {
+		module     string
+		profile    string
+		wantStatus int
+	}{
+		{module: "timer", profile: ProfileEnvoy133, wantStatus: 503},
+		{module: "timer", profile: ProfileEnvoyLatest, wantStatus: 200},
+		{module: "timer-overlay", profile: ProfileEnvoy133, wantStatus: 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.module+"/"+tc.profile, func(t *testing.T) {
+			h := Start(t, Options{Wasm: module(t, tc.module), Profile: tc.profile, Now: NewClock(fixedNow).Now})
+
+			resp, err := h.Do(Request{Path: "/sleep"})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			if resp.Status != tc.wantStatus {
+				t.Errorf("status = %d, want %d", resp.Status, tc.wantStatus)
 			}
 		})
 	}
