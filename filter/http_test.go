@@ -142,30 +142,6 @@ func TestHttpContext_PanicIsAnswered500(t *testing.T) {
 	}
 }
 
-func TestPluginContext_OnPluginStart_RefusesBadConfig(t *testing.T) {
-	opt := proxytestOption(`{"providers":{"kc":{"issuer":"https://kc","remote_jwks":{"uri":"https://kc/certs"}}},` +
-		`"rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"okta"}}]}`)
-	host, reset := newEmulator(opt)
-	defer reset()
-
-	if st := host.StartPlugin(); st != types.OnPluginStartStatusFailed {
-		t.Fatalf("StartPlugin() = %v, want failed", st)
-	}
-	logs := host.GetCriticalLogs()
-	for _, want := range []string{
-		"invalid plugin configuration: providers.kc.remote_jwks.cluster: required",
-		"invalid plugin configuration: rules[0].requires.provider_name:",
-	} {
-		found := false
-		for _, l := range logs {
-			found = found || strings.HasPrefix(l, want)
-		}
-		if !found {
-			t.Errorf("no critical log line starts with %q in %q", want, logs)
-		}
-	}
-}
-
 // TestHttpContext_PolicyBeforeTokens: a public rule still applies source_ips, and a path
 // policy refuses to match is answered without consulting any token.
 func TestHttpContext_PolicyBeforeTokens(t *testing.T) {

@@ -43,11 +43,13 @@ var (
 	algHS512 = algorithm{name: "HS512", family: jwks.KeyOct, hash: crypto.SHA512, sigLen: 64}
 )
 
-// Algorithms lists every alg Verify knows, for configuration defaults and checks. "none" is
-// not among them and never will be.
-var Algorithms = []string{
-	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-	"ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512",
+// SupportedAlgorithms lists every alg Verify implements (a fresh slice each call), for
+// configuration defaults and checks. "none" is not among them and never will be.
+func SupportedAlgorithms() []string {
+	return []string{
+		"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+		"ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512",
+	}
 }
 
 // lookupAlg finds an alg by its exact, case-sensitive name (RFC 7515 section 4.1.1).

@@ -45,8 +45,8 @@ func Parse(raw string) (*Token, error) {
 // UnverifiedIssuer is the payload's "iss", used only to pick a provider before verification.
 // It is "" when iss is absent or not a string.
 func (t *Token) UnverifiedIssuer() string {
-	if t.claims.std.iss.Type == gjson.String {
-		return t.claims.std.iss.Str
+	if iss := readValue(t.claims.std.iss); iss.Type == gjson.String {
+		return iss.Str
 	}
 	return ""
 }

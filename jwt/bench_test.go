@@ -15,7 +15,7 @@ import (
 // claims. Compare with BenchmarkBareSignature (same key, same signing input).
 func BenchmarkVerify(b *testing.B) {
 	k := keys(b)
-	for _, alg := range Algorithms {
+	for _, alg := range SupportedAlgorithms() {
 		raw := keycloakToken(b, alg)
 		want := expected()
 		b.Run(alg, func(b *testing.B) {
@@ -36,7 +36,7 @@ func BenchmarkVerify(b *testing.B) {
 // BenchmarkBareSignature is the standard library's verification alone, hashing included,
 // on the decoded signature of the same token.
 func BenchmarkBareSignature(b *testing.B) {
-	for _, alg := range Algorithms {
+	for _, alg := range SupportedAlgorithms() {
 		verify := bareVerifier(b, keycloakToken(b, alg), alg)
 		b.Run(alg, func(b *testing.B) {
 			b.ReportAllocs()
@@ -56,7 +56,7 @@ func BenchmarkBareSignature(b *testing.B) {
 func BenchmarkOverhead(b *testing.B) {
 	const batch = 16
 	k := keys(b)
-	for _, alg := range Algorithms {
+	for _, alg := range SupportedAlgorithms() {
 		raw := keycloakToken(b, alg)
 		bare := bareVerifier(b, raw, alg)
 		want := expected()
@@ -93,7 +93,7 @@ func BenchmarkOverhead(b *testing.B) {
 }
 
 // bareVerifier returns the standard-library check of raw's signature with the test key.
-func bareVerifier(b *testing.B, raw, alg string) func() bool {
+func bareVerifier(b testing.TB, raw, alg string) func() bool {
 	k := keys(b)
 	i := strings.LastIndexByte(raw, '.')
 	input := []byte(raw[:i])

@@ -3,6 +3,7 @@ package jwt
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -10,40 +11,91 @@ import (
 
 // registered holds the claims CheckClaims reads, found in the one pass that also checks the
 // payload for duplicate members, so a verification scans the payload once.
+// It keeps raw JSON values: that keeps the Token small, and CheckClaims reads them anyway.
 type registered struct {
 	indexed                 bool
+	iss, aud, exp, nbf, iat string
+}
+
+// stdClaims are the registered claims read with gjson (non-existent when absent).
+type stdClaims struct {
 	iss, aud, exp, nbf, iat gjson.Result
 }
 
+func (r *registered) read() stdClaims {
+	return stdClaims{
+		iss: readValue(r.iss), aud: readValue(r.aud), exp: readValue(r.exp),
+		nbf: readValue(r.nbf), iat: readValue(r.iat),
+	}
+}
+
+// readValue is gjson.Parse for one validated raw JSON value, with fast paths for the common
+// shapes of registered claims: strings without escapes and integers of up to 15 digits
+// (exact in a float64).
+func readValue(raw string) gjson.Result {
+	if raw == "" {
+		return gjson.Result{}
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		if strings.IndexByte(raw, '\\') < 0 {
+			return gjson.Result{Type: gjson.String, Raw: raw, Str: raw[1 : len(raw)-1]}
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		digits := raw
+		if c == '-' {
+			digits = raw[1:]
+		}
+		if len(digits) <= 15 {
+			var n int64
+			for i := 0; i < len(digits); i++ {
+				d := digits[i]
+				if d < '0' || d > '9' {
+					return gjson.Parse(raw)
+				}
+				n = n*10 + int64(d-'0')
+			}
+			if c == '-' {
+				n = -n
+			}
+			return gjson.Result{Type: gjson.Number, Raw: raw, Num: float64(n)}
+		}
+	}
+	return gjson.Parse(raw)
+}
+
 // scanClaims validates a payload (a JSON object, no member twice) and picks out the
-// registered claims.
-func scanClaims(js string) (registered, error) {
-	r := registered{indexed: true}
-	err := walkObject(js, "payload", func(key, raw string) error {
+// registered claims into r.
+func scanClaims(js string, r *registered) error {
+	r.indexed = true
+	return walkObject(js, "payload", func(key, raw string) error {
 		switch key {
 		case "iss":
-			r.iss = gjson.Parse(raw)
+			r.iss = raw
 		case "aud":
-			r.aud = gjson.Parse(raw)
+			r.aud = raw
 		case "exp":
-			r.exp = gjson.Parse(raw)
+			r.exp = raw
 		case "nbf":
-			r.nbf = gjson.Parse(raw)
+			r.nbf = raw
 		case "iat":
-			r.iat = gjson.Parse(raw)
+			r.iat = raw
 		}
 		return nil
 	})
-	return r, err
 }
 
 // registered returns the indexed claims, scanning the JSON when the Claims did not come from
 // Parse (NewClaims).
-func (c *Claims) registered() (registered, error) {
+func (c *Claims) registered() (stdClaims, error) {
 	if c.std.indexed {
-		return c.std, nil
+		return c.std.read(), nil
 	}
-	return scanClaims(bytesString(c.json))
+	var r registered
+	if err := scanClaims(bytesString(c.json), &r); err != nil {
+		return stdClaims{}, err
+	}
+	return r.read(), nil
 }
 
 // checkClaims implements CheckClaims. Order: iss, aud, exp, nbf, iat, lifetime; every claim

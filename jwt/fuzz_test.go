@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,7 @@ func fuzzSeeds(t testing.TB) []string {
 		mintRaw(t, "HS256", keys(t).secret, `{"alg":"HS256"}`, `{"exp":"1","aud":[1]}`),
 		mintRaw(t, "HS256", keys(t).secret, `{"alg":"HS256","kid":"hmac-1"}`, `{"exp":1e400,"iat":-1e300}`),
 	}
-	for _, alg := range Algorithms {
+	for _, alg := range SupportedAlgorithms() {
 		tok := mintValid(t, alg)
 		seeds = append(seeds, tok, strings.TrimRight(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
 	}
@@ -33,6 +34,9 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse() = %v, %v: want exactly one", tok, err)
 		}
 		if tok == nil {
+			if e := (*Error)(nil); !errors.As(err, &e) {
+				t.Fatalf("Parse() error %v has no class", err)
+			}
 			return
 		}
 		_ = tok.UnverifiedIssuer()
@@ -57,7 +61,10 @@ func FuzzVerify(f *testing.F) {
 		if (c == nil) == (err == nil) {
 			t.Fatalf("Verify() = %v, %v: want exactly one", c, err)
 		}
-		if err := VerifySignature(tok, k.set, Algorithms); err == nil && c == nil {
+		if e := (*Error)(nil); err != nil && !errors.As(err, &e) {
+			t.Fatalf("Verify() error %v has no class", err)
+		}
+		if err := VerifySignature(tok, k.set, SupportedAlgorithms()); err == nil && c == nil {
 			// The signature verified, so the claims must have failed: CheckClaims agrees.
 			if CheckClaims(tok.UnverifiedClaims(), expected()) == nil {
 				t.Fatal("Verify() failed but signature and claims pass separately")

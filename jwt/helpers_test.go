@@ -81,7 +81,7 @@ func keys(t testing.TB) *testKeys {
 		}
 		k.kidByAlg = map[string]string{}
 		k.signerByAlg = map[string]any{}
-		for _, alg := range Algorithms {
+		for _, alg := range SupportedAlgorithms() {
 			switch alg[:2] {
 			case "RS", "PS":
 				k.kidByAlg[alg], k.signerByAlg[alg] = "rsa-1", k.rsa
@@ -136,7 +136,7 @@ func expected() *Expected {
 	return &Expected{
 		Issuer:     testIssuer,
 		Audiences:  []string{"api"},
-		Algorithms: Algorithms,
+		Algorithms: SupportedAlgorithms(),
 		ClockSkew:  60 * time.Second,
 		Now:        base,
 	}

@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"encoding/binary"
 	"errors"
 	"unicode/utf8"
 )
@@ -36,61 +37,101 @@ type jsonScanner struct {
 // whether it holds a backslash escape) and the raw text of its value. An error from member
 // stops the scan and is returned.
 func scanObject(s string, member func(name string, escaped bool, raw string) error) error {
-	sc := jsonScanner{s: s}
+	it := newObjectIter(s)
+	for {
+		name, escaped, raw, ok := it.next()
+		if !ok {
+			return it.err
+		}
+		if err := member(name, escaped, raw); err != nil {
+			return err
+		}
+	}
+}
+
+// objectIter walks the members of a JSON object while validating it: the loop form of
+// scanObject, without a call through a function value per member.
+type objectIter struct {
+	sc   jsonScanner
+	done bool
+	err  error
+}
+
+func newObjectIter(s string) objectIter {
+	it := objectIter{sc: jsonScanner{s: s}}
+	sc := &it.sc
 	sc.ws()
 	if sc.i >= len(s) || s[sc.i] != '{' {
+		it.done, it.err = true, errJSONSyntax
 		if sc.i < len(s) && sc.value(0) == nil && sc.ws() == len(s) {
-			return errNotObject
+			it.err = errNotObject
 		}
-		return errJSONSyntax
+		return it
 	}
 	sc.i++
 	sc.ws()
 	if sc.i < len(s) && s[sc.i] == '}' {
 		sc.i++
-	} else {
-		for {
-			if sc.i >= len(s) || s[sc.i] != '"' {
-				return errJSONSyntax
-			}
-			start := sc.i + 1
-			escaped, err := sc.str()
-			if err != nil {
-				return err
-			}
-			name := s[start : sc.i-1]
-			sc.ws()
-			if sc.i >= len(s) || s[sc.i] != ':' {
-				return errJSONSyntax
-			}
-			sc.i++
-			sc.ws()
-			vstart := sc.i
-			if err := sc.value(1); err != nil {
-				return err
-			}
-			if err := member(name, escaped, s[vstart:sc.i]); err != nil {
-				return err
-			}
-			sc.ws()
-			if sc.i >= len(s) {
-				return errJSONSyntax
-			}
-			if s[sc.i] == '}' {
-				sc.i++
-				break
-			}
-			if s[sc.i] != ',' {
-				return errJSONSyntax
-			}
-			sc.i++
-			sc.ws()
+		it.finish()
+	}
+	return it
+}
+
+// next returns the next member; ok is false at the end or on an error (in it.err).
+func (it *objectIter) next() (name string, escaped bool, raw string, ok bool) {
+	if it.done {
+		return "", false, "", false
+	}
+	sc, s := &it.sc, it.sc.s
+	if sc.i >= len(s) || s[sc.i] != '"' {
+		return it.fail(errJSONSyntax)
+	}
+	start := sc.i + 1
+	escaped, err := sc.str()
+	if err != nil {
+		return it.fail(err)
+	}
+	name = s[start : sc.i-1]
+	sc.ws()
+	if sc.i >= len(s) || s[sc.i] != ':' {
+		return it.fail(errJSONSyntax)
+	}
+	sc.i++
+	sc.ws()
+	vstart := sc.i
+	if err := sc.value(1); err != nil {
+		return it.fail(err)
+	}
+	raw = s[vstart:sc.i]
+	sc.ws()
+	switch {
+	case sc.i >= len(s):
+		return it.fail(errJSONSyntax)
+	case s[sc.i] == '}':
+		sc.i++
+		if it.finish(); it.err != nil {
+			return "", false, "", false
 		}
+	case s[sc.i] == ',':
+		sc.i++
+		sc.ws()
+	default:
+		return it.fail(errJSONSyntax)
 	}
-	if sc.ws() != len(s) {
-		return errJSONSyntax
+	return name, escaped, raw, true
+}
+
+// finish ends the walk after the closing brace: only whitespace may follow.
+func (it *objectIter) finish() {
+	it.done = true
+	if it.sc.ws() != len(it.sc.s) {
+		it.err = errJSONSyntax
 	}
-	return nil
+}
+
+func (it *objectIter) fail(err error) (string, bool, string, bool) {
+	it.done, it.err = true, err
+	return "", false, "", false
 }
 
 // ws skips whitespace and returns the new position.
@@ -182,6 +223,9 @@ func (sc *jsonScanner) container(depth int) error {
 func (sc *jsonScanner) str() (escaped bool, err error) {
 	s, i := sc.s, sc.i+1
 	for {
+		for i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+		}
 		for i < len(s) && strSafe[s[i]] {
 			i++
 		}
@@ -218,6 +262,16 @@ func (sc *jsonScanner) str() (escaped bool, err error) {
 			i += n
 		}
 	}
+}
+
+// plain8 reports whether 8 bytes hold no '"', '\\', control or non-ASCII byte, testing them
+// at once (the classic "has zero byte" bit trick) since strings are most of a payload.
+func plain8(s string) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	x := binary.LittleEndian.Uint64(stringBytes(s))
+	q := x ^ (lo * '"')
+	b := x ^ (lo * '\\')
+	return ((q-lo)&^q|(b-lo)&^b|(x-lo*0x20)&^x|x)&hi == 0
 }
 
 func isHex(c byte) bool {

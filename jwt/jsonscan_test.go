@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 )
 
 func Test_scanObject(t *testing.T) {
@@ -109,4 +111,21 @@ func depthOK(s string) bool {
 		}
 	}
 	return true
+}
+
+// Fuzz_readValue: the fast paths agree with gjson.Parse on every valid JSON value.
+func Fuzz_readValue(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `0`, `-0`, `123456789012345`, `1234567890123456`, `-12`, `1.5`, `1e3`, `true`, `null`, `[1]`, `{"a":1}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var members []string
+		if scanObject(`{"v":`+raw+`}`, func(_ string, _ bool, r string) error { members = append(members, r); return nil }) != nil {
+			return
+		}
+		got, want := readValue(members[0]), gjson.Parse(members[0])
+		if got.Type != want.Type || got.Str != want.Str || got.Num != want.Num || got.Raw != want.Raw {
+			t.Fatalf("readValue(%q) = %+v, gjson.Parse = %+v", raw, got, want)
+		}
+	})
 }

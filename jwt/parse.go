@@ -2,7 +2,6 @@ package jwt
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -12,7 +11,7 @@ import (
 
 // b64 is RFC 7515's base64url without padding. Strict refuses non-zero trailing bits, so each
 // token has one encoding; '=', '+', '/' and spaces are outside the alphabet. The decoder skips
-// '\r' and '\n', so parse refuses them before decoding.
+// '\r' and '\n'; decodeSegment refuses those by the decoded length.
 var b64 = base64.RawURLEncoding.Strict()
 
 // maxDetail bounds attacker-chosen text (kid, alg) quoted in error details and logs.
@@ -43,9 +42,6 @@ func parse(t *Token) error {
 		}
 		return fmt.Errorf("%w: %d segments, want 3", ErrMalformed, n)
 	}
-	if strings.IndexByte(raw, '\n') >= 0 || strings.IndexByte(raw, '\r') >= 0 {
-		return fmt.Errorf("%w: line break in token", ErrMalformed)
-	}
 	hSeg, pSeg, sSeg := raw[:dot1], raw[dot1+1:dot2], raw[dot2+1:]
 	if hSeg == "" || pSeg == "" {
 		return fmt.Errorf("%w: empty header or payload segment", ErrMalformed)
@@ -71,18 +67,21 @@ func parse(t *Token) error {
 	if err := parseHeader(t); err != nil {
 		return err
 	}
-	std, err := scanClaims(bytesString(payload))
-	if err != nil {
-		return err
-	}
-	t.claims = Claims{json: payload, std: std}
-	return nil
+	t.claims.json = payload
+	return scanClaims(bytesString(payload), &t.claims.std)
 }
 
+// decodeSegment decodes seg into dst, which holds exactly DecodedLen(len(seg)) bytes.
 func decodeSegment(dst []byte, seg, name string) ([]byte, error) {
 	n, err := b64.Decode(dst, stringBytes(seg))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s is not base64url without padding: %v", ErrMalformed, name, err)
+	}
+	// The decoder skips '\r' and '\n'. Valid unpadded lengths (not 1 mod 4) decode to
+	// strictly increasing sizes, so a segment decodes to its full DecodedLen only if nothing
+	// was skipped: this refuses line breaks without another pass over the token.
+	if n != len(dst) || len(seg)%4 == 1 {
+		return nil, fmt.Errorf("%w: %s is not base64url without padding (line break or bad length)", ErrMalformed, name)
 	}
 	return dst[:n], nil
 }
@@ -95,7 +94,7 @@ func parseHeader(t *Token) error {
 		var v gjson.Result
 		switch key {
 		case "alg", "kid", "typ", "cty":
-			v = gjson.Parse(raw)
+			v = readValue(raw)
 		}
 		switch key {
 		case "alg":
@@ -141,41 +140,76 @@ func parseHeader(t *Token) error {
 // unescaping, so "alg" and "a\u006cg" collide) and calls fn with each member's name and raw
 // value, in order. Duplicates are refused because parsers disagree on which one wins.
 func walkObject(js, what string, fn func(key, raw string) error) error {
-	var small [32]string
-	seen := small[:0]
-	var many map[string]struct{}
-	err := scanObject(js, func(name string, escaped bool, raw string) error {
+	var names nameSet
+	it := newObjectIter(js)
+	for {
+		name, escaped, raw, ok := it.next()
+		if !ok {
+			break
+		}
 		if escaped {
 			name = gjson.Parse(`"` + name + `"`).Str
 		}
-		if many == nil && len(seen) < len(small) {
-			for _, s := range seen {
-				if s == name {
-					return fmt.Errorf("%w: %s has member %q twice", ErrMalformed, what, clip(name))
-				}
-			}
-			seen = append(seen, name)
-		} else {
-			if many == nil {
-				many = make(map[string]struct{}, 2*len(small))
-				for _, s := range seen {
-					many[s] = struct{}{}
-				}
-			}
-			if _, dup := many[name]; dup {
-				return fmt.Errorf("%w: %s has member %q twice", ErrMalformed, what, clip(name))
-			}
-			many[name] = struct{}{}
+		if names.add(name) {
+			return fmt.Errorf("%w: %s has member %q twice", ErrMalformed, what, clip(name))
 		}
-		return fn(name, raw)
-	})
-	switch {
-	case errors.Is(err, errNotObject):
-		return fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
-	case errors.Is(err, errJSONSyntax), errors.Is(err, errJSONDepth):
-		return fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
+		if err := fn(name, raw); err != nil {
+			return err
+		}
 	}
-	return err
+	switch it.err {
+	case nil:
+		return nil
+	case errNotObject:
+		return fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
+	default:
+		return fmt.Errorf("%w: %s: %v", ErrMalformed, what, it.err)
+	}
+}
+
+// nameSet finds repeated member names: a small open-addressing table on the stack for the
+// first 32 names (a typical payload has about 20), a map beyond.
+type nameSet struct {
+	names [32]string
+	n     int
+	slots [64]uint8 // index+1 into names; 0 is empty
+	many  map[string]struct{}
+}
+
+// add records name and reports whether it was already there.
+func (s *nameSet) add(name string) (dup bool) {
+	if s.many != nil {
+		if _, dup = s.many[name]; !dup {
+			s.many[name] = struct{}{}
+		}
+		return dup
+	}
+	if s.n == len(s.names) {
+		s.many = make(map[string]struct{}, 4*len(s.names))
+		for _, x := range s.names {
+			s.many[x] = struct{}{}
+		}
+		return s.add(name)
+	}
+	h := nameHash(name)
+	for ; s.slots[h] != 0; h = (h + 1) % uint(len(s.slots)) {
+		if s.names[s.slots[h]-1] == name {
+			return true
+		}
+	}
+	s.names[s.n] = name
+	s.n++
+	s.slots[h] = uint8(s.n)
+	return false
+}
+
+// nameHash spreads member names over the table; collisions only cost a comparison.
+func nameHash(s string) uint {
+	h := uint(len(s)) * 0x9e37
+	if len(s) > 0 {
+		h ^= uint(s[0])*31 ^ uint(s[len(s)-1])*131 ^ uint(s[len(s)/2])*7
+	}
+	return h % 64
 }
 
 // clip shortens attacker-chosen text for error details.

@@ -97,6 +97,21 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestParse_LineBreakAnywhere: base64 decoders skip CR and LF; Parse must not, wherever
+// they appear.
+func TestParse_LineBreakAnywhere(t *testing.T) {
+	for _, alg := range []string{"HS256", "ES512"} {
+		valid := mintValid(t, alg)
+		for i := 0; i <= len(valid); i++ {
+			for _, lb := range []string{"\n", "\r", "\r\n"} {
+				if _, err := Parse(valid[:i] + lb + valid[i:]); !errors.Is(err, ErrMalformed) {
+					t.Fatalf("Parse(%s with %q at %d) error = %v, want %v", alg, lb, i, err, ErrMalformed)
+				}
+			}
+		}
+	}
+}
+
 func TestParse_Fields(t *testing.T) {
 	k := keys(t)
 	raw := mint(t, "ES256", k.p256, header{"kid": "ec-256", "typ": "at+jwt"}, validClaims())

@@ -27,7 +27,7 @@ func newEngine(opts Options) (*Engine, error) {
 			errs = append(errs, fmt.Sprintf("rules[%d]: nil rule", i))
 			continue
 		}
-		c, err := compileRule(r, i)
+		c, err := compileRule(r)
 		if err == nil {
 			err = checkRule(r, c.captures)
 		}
@@ -43,7 +43,7 @@ func newEngine(opts Options) (*Engine, error) {
 		} else if err := checkRule(d, nil); err != nil {
 			errs = append(errs, fmt.Sprintf("default: %v", err))
 		} else {
-			e.def = &compiled{rule: d, index: -1, anyPath: true}
+			e.def = &compiled{rule: d, anyPath: true}
 		}
 	}
 	if len(errs) > 0 {

@@ -9,10 +9,8 @@ import (
 // compiled is a rule with its matchers prepared once.
 type compiled struct {
 	rule     *Rule
-	index    int
 	tmpl     *template
 	re       *regexp.Regexp
-	reNames  []string // named groups of re, as captures
 	methods  []string
 	hosts    []hostPattern
 	anyPath  bool
@@ -48,8 +46,8 @@ func (n *node) child(seg string) *node {
 	return c
 }
 
-func compileRule(r *Rule, index int) (*compiled, error) {
-	c := &compiled{rule: r, index: index, methods: r.Methods}
+func compileRule(r *Rule) (*compiled, error) {
+	c := &compiled{rule: r, methods: r.Methods}
 	set := 0
 	for _, s := range []string{r.Path, r.Prefix, r.Template, r.Regex} {
 		if s != "" {
@@ -85,10 +83,9 @@ func compileRule(r *Rule, index int) (*compiled, error) {
 		c.re = re
 		for _, n := range re.SubexpNames() {
 			if n != "" {
-				c.reNames = append(c.reNames, n)
+				c.captures = append(c.captures, n) // named groups are captures
 			}
 		}
-		c.captures = c.reNames
 	default:
 		c.anyPath = true
 	}

@@ -95,13 +95,18 @@ func init() {
 	// proxy_done: https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_done
 	// Only meaningful while the host drains a root context (never here): NotFound, as cpp-host.
 	register("proxy_done", nil, func(_ *vm, s []uint64) { s[0] = statusNotFound })
-	// proxy_get_status: status of the last callout (always OK here; failures arrive as responses).
+	// proxy_get_status: https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_status
+	// During the response of a reset callout Envoy answers BrokenConnection (11) "reset".
 	register("proxy_get_status", []string{"return_status_code", "return_status_message_data", "return_status_message_size"}, func(v *vm, s []uint64) {
-		if !v.putU32(u32(s[0]), 0) {
+		code, msg := uint32(0), []byte(nil)
+		if v.callResp != nil && v.callResp.reset {
+			code, msg = 11, []byte("reset")
+		}
+		if !v.putU32(u32(s[0]), code) {
 			s[0] = statusInvalidMemoryAccess
 			return
 		}
-		s[0] = v.copyOut(nil, u32(s[1]), u32(s[2]))
+		s[0] = v.copyOut(msg, u32(s[1]), u32(s[2]))
 	})
 	// proxy_call_foreign_function: Envoy registers a few (compress, declare_property, ...); none here.
 	register("proxy_call_foreign_function", []string{"function_name_data", "function_name_size", "parameters_data", "parameters_size", "return_results_data", "return_results_size"}, func(_ *vm, s []uint64) {

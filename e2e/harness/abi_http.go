@@ -24,8 +24,11 @@ const (
 	bufPluginConfig = 7
 )
 
-// headerMapOf returns the map of type t for the current context, as Envoy's getMap: nil when the
-// map does not exist (yet) in this phase, which the callers answer BadArgument like Envoy.
+// headerMapOf returns the map of type t for the current context and whether it may be
+// modified, as Envoy's getMap/getConstMap: a request (response) header map exists during
+// proxy_on_request_headers (response) and, when that paused, until proxy_continue_stream; during
+// proxy_on_log both are readable. Envoy drops its pointer once the filter continues, so later
+// calls see no map (nil: BadArgument, or empty pairs for get_header_map_pairs).
 func (v *vm) headerMapOf(t uint32) (*headerMap, bool) {
 	switch t {
 	case mapCallHeaders, mapCallTrailers:
@@ -41,18 +44,23 @@ func (v *vm) headerMapOf(t uint32) (*headerMap, bool) {
 	if s == nil {
 		return nil, false
 	}
-	var m *headerMap
 	switch t {
 	case mapRequestHeaders:
-		m = s.reqHeaders
-	case mapRequestTrailers:
-		m = s.reqTrailers
+		if s.reqHeadersLive {
+			return s.reqHeaders, true
+		}
+		if s.logPhase {
+			return s.reqHeaders, false
+		}
 	case mapResponseHeaders:
-		m = s.respHeaders
-	case mapResponseTrailers:
-		m = s.respTrailers
+		if s.respHeadersLive {
+			return s.respHeaders, true
+		}
+		if s.logPhase && s.respHeaders != nil {
+			return s.respHeaders, false
+		}
 	}
-	return m, m != nil
+	return nil, false // no trailers in this host's requests
 }
 
 func init() {
@@ -88,12 +96,9 @@ func init() {
 	})
 	// proxy_get_header_map_pairs: https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_header_map_pairs
 	register("proxy_get_header_map_pairs", []string{"map_type", "return_map_data", "return_map_size"}, func(v *vm, s []uint64) {
+		// Envoy answers an absent map with an empty one (headerMapToPairs(nullptr)).
 		m, _ := v.headerMapOf(u32(s[0]))
-		if m == nil {
-			s[0] = statusBadArgument
-			return
-		}
-		if len(m.pairs) == 0 {
+		if m == nil || len(m.pairs) == 0 {
 			s[0] = v.copyOut(nil, u32(s[1]), u32(s[2]))
 			return
 		}
@@ -118,18 +123,22 @@ func init() {
 			s[0] = statusOK
 		}
 	})
-	// proxy_get_header_map_size: byte size of the serialized map.
+	// proxy_get_header_map_size: Envoy's HeaderMap::byteSize (sum of name and value lengths).
 	register("proxy_get_header_map_size", []string{"map_type", "return_map_size"}, func(v *vm, s []uint64) {
-		m, _ := v.headerMapOf(u32(s[0]))
-		if m == nil {
+		m, writable := v.headerMapOf(u32(s[0]))
+		if m == nil || !writable {
 			s[0] = statusBadArgument
 			return
 		}
-		s[0] = okIf(v.putU32(u32(s[1]), uint32(len(encodePairs(m.pairs)))))
+		n := 0
+		for _, p := range m.pairs {
+			n += len(p[0]) + len(p[1])
+		}
+		s[0] = okIf(v.putU32(u32(s[1]), uint32(n)))
 	})
 	// proxy_get_buffer_status: length of a buffer (flags 0).
 	register("proxy_get_buffer_status", []string{"buffer_type", "return_buffer_size", "return_buffer_flags"}, func(v *vm, s []uint64) {
-		b, found := v.buffer(u32(s[0]))
+		b, found, _ := v.buffer(u32(s[0]))
 		if !found {
 			s[0] = statusNotFound
 			return
@@ -139,7 +148,7 @@ func init() {
 	// proxy_get_buffer_bytes: https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_get_buffer_bytes
 	// As cpp-host: clamp to the buffer, a zero-length read is OK with nothing written.
 	register("proxy_get_buffer_bytes", []string{"buffer_type", "start", "max_size", "return_buffer_data", "return_buffer_size"}, func(v *vm, s []uint64) {
-		b, found := v.buffer(u32(s[0]))
+		b, found, _ := v.buffer(u32(s[0]))
 		if !found {
 			s[0] = statusNotFound
 			return
@@ -159,11 +168,12 @@ func init() {
 		s[0] = v.copyOut((*b)[start:start+n], u32(s[3]), u32(s[4]))
 	})
 	// proxy_set_buffer_bytes: https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_set_buffer_bytes
-	// Envoy's Buffer::copyFrom: start 0 size 0 prepends, start 0 size >= len replaces, start >= len appends.
+	// Envoy's Buffer::copyFrom on a live body: start 0 drains `size` bytes then prepends (0,0
+	// prepends, 0,len replaces), start >= len appends, anything else BadArgument; other buffers
+	// (configuration, callout body, a body outside its callback) are read-only: BadArgument.
 	register("proxy_set_buffer_bytes", []string{"buffer_type", "start", "size", "buffer_data", "buffer_size"}, func(v *vm, s []uint64) {
-		t := u32(s[0])
-		b, found := v.buffer(t)
-		if !found || t >= bufVMConfig || t == bufCallBody {
+		b, found, writable := v.buffer(u32(s[0]))
+		if !found {
 			s[0] = statusNotFound
 			return
 		}
@@ -172,12 +182,15 @@ func init() {
 			s[0] = statusInvalidMemoryAccess
 			return
 		}
+		if !writable {
+			s[0] = statusBadArgument
+			return
+		}
 		start, size := int(u32(s[1])), int(u32(s[2]))
 		switch {
-		case start == 0 && size == 0:
-			*b = append(append([]byte(nil), data...), *b...)
-		case start == 0 && size >= len(*b):
-			*b = append([]byte(nil), data...)
+		case start == 0:
+			rest := (*b)[min(size, len(*b)):]
+			*b = append(append([]byte(nil), data...), rest...)
 		case start >= len(*b):
 			*b = append(*b, data...)
 		default:
@@ -212,13 +225,24 @@ func init() {
 		s[0] = statusOK
 	})
 	// proxy_continue_stream: https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#proxy_continue_stream
+	// As Envoy's Context::continueStream: the request maps are released at once (for either
+	// stream type), the stream resumes after the VM call returns.
 	register("proxy_continue_stream", []string{"stream_type"}, func(v *vm, s []uint64) {
 		st := v.streams[v.current]
 		t := u32(s[0])
-		if st == nil || t > 1 {
+		if t > 3 {
 			s[0] = statusBadArgument
 			return
 		}
+		if t == 3 {
+			s[0] = statusUnimplemented
+			return
+		}
+		if st == nil || t == 2 {
+			s[0] = statusOK
+			return
+		}
+		st.reqHeadersLive, st.reqBodyLive = false, false
 		if (t == 0) == (st.phase == phaseRequest) {
 			st.paused = false
 			st.resumedDuring = true
@@ -257,30 +281,41 @@ func (v *vm) editMap(s []uint64, op func(m *headerMap, k, val string)) uint64 {
 	return statusOK
 }
 
-// buffer returns the buffer of type t in the current context.
-func (v *vm) buffer(t uint32) (*[]byte, bool) {
+// buffer returns the buffer of type t in the current context, whether it exists and whether it
+// may be written. As Envoy's getBuffer: plugin configuration only while the plugin starts; a
+// body only during its callback (and while that paused), otherwise empty.
+func (v *vm) buffer(t uint32) (*[]byte, bool, bool) {
 	switch t {
 	case bufVMConfig:
-		return &v.h.vmConfig, true
+		return &v.h.vmConfig, true, false
 	case bufPluginConfig:
-		return &v.h.pluginConfig, true
+		if !v.configuring {
+			return nil, false, false
+		}
+		return &v.h.pluginConfig, true, false
 	case bufCallBody:
 		if v.callResp == nil {
-			return nil, false
+			return nil, false, false
 		}
-		return &v.callResp.body, true
+		return &v.callResp.body, true, false
 	}
 	s := v.streams[v.current]
 	if s == nil {
-		return nil, false
+		return nil, false, false
 	}
 	switch t {
 	case bufRequestBody:
-		return &s.reqBody, s.hasReqBody
+		if s.reqBodyLive {
+			return &s.reqBody, true, true
+		}
+		return new([]byte), true, false
 	case bufResponseBody:
-		return &s.respBody, s.respHeaders != nil
+		if s.respBodyLive {
+			return &s.respBody, true, true
+		}
+		return new([]byte), true, false
 	}
-	return nil, false
+	return nil, false, false
 }
 
 // localReply is a proxy_send_local_response (or the host's own answer).

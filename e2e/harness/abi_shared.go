@@ -189,7 +189,8 @@ func init() {
 		v.metricIDs[id] = m
 		s[0] = okIf(v.putU32(u32(s[3]), id))
 	})
-	// proxy_increment_metric: counters only grow (negative -> BadArgument); gauges add.
+	// proxy_increment_metric: as Envoy's Context::incrementMetric, a counter takes only offsets
+	// > 0 (0 or negative -> BadArgument, which the Go SDK turns into a panic); gauges add.
 	register("proxy_increment_metric", []string{"metric_id", "i64:offset"}, func(v *vm, s []uint64) {
 		m := v.metricIDs[u32(s[0])]
 		off := int64(s[1])
@@ -197,7 +198,7 @@ func init() {
 			s[0] = statusNotFound
 			return
 		}
-		if m.typ == 2 || (m.typ == 0 && off < 0) {
+		if m.typ == 2 || (m.typ == 0 && off <= 0) {
 			s[0] = statusBadArgument
 			return
 		}

@@ -123,3 +123,9 @@ type Clock struct{ clockFields }
 //	func (h *Host) MemoryBytes(worker int) uint64     // linear memory size of one VM
 //	func (h *Host) VMFailed(worker int) bool          // the VM trapped / called a fatal WASI function
 //	func (h *Host) Close() error
+//
+// Additions: func (h *Host) Wait() (every callout / queue delivery started so far has been
+// delivered; use after Tick when the tick dispatches callouts); func (h *Host) Workers() int;
+// func CheckImports(wasm []byte, profile string) error (errors.Is ErrImport; names every import
+// Envoy would not link); errors ErrVMStart (trap or restricted call during _initialize, missing
+// ABI exports) and ErrImport; Options.StreamTimeout and Options.RealTicks.

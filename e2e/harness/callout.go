@@ -15,6 +15,7 @@ import (
 
 // calloutResult is the response delivered by proxy_on_http_call_response.
 type calloutResult struct {
+	reset    bool      // Envoy's onHttpCallFailure: proxy_get_status answers BrokenConnection "reset"
 	headers  headerMap // with :status; empty when the call failed (reset)
 	body     []byte
 	trailers headerMap
@@ -149,7 +150,7 @@ func doCallout(base string, headers [][2]string, body []byte, trailers [][2]stri
 		} else {
 			c.Failure = "reset: " + err.Error()
 		}
-		return &calloutResult{} // onFailure: 0 headers, 0 body
+		return &calloutResult{reset: true} // onFailure: 0 headers, 0 body
 	}
 	c.Status = resp.StatusCode
 	res := &calloutResult{body: rb}

@@ -110,15 +110,28 @@ func TestCallout_FailuresArriveAsRouterReplies(t *testing.T) {
 	}
 	closed := "http://" + l.Addr().String()
 	l.Close()
+	// reset sends headers promising a body, then closes the connection.
+	reset := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+		_ = buf.Flush()
+		conn.Close()
+	}))
+	t.Cleanup(reset.Close)
 	tests := []struct {
-		name       string
-		cluster    string
-		wantStatus string
-		wantBody   string
-		wantFail   string
+		name        string
+		cluster     string
+		wantStatus  string
+		wantHeaders string
+		wantBody    string
+		wantFail    string
 	}{
-		{name: "timeout", cluster: slow.URL, wantStatus: "504", wantBody: "upstream request timeout", wantFail: "timeout"},
-		{name: "connection refused", cluster: closed, wantStatus: "503", wantBody: "upstream connect error", wantFail: "connection refused"},
+		{name: "timeout", cluster: slow.URL, wantStatus: "504", wantHeaders: "3", wantBody: "upstream request timeout", wantFail: "timeout"},
+		{name: "connection refused", cluster: closed, wantStatus: "503", wantHeaders: "3", wantBody: "upstream connect error", wantFail: "connection refused"},
+		{name: "reset after headers: no headers at all", cluster: reset.URL, wantStatus: "none", wantHeaders: "0", wantFail: "reset: unexpected EOF"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +147,8 @@ func TestCallout_FailuresArriveAsRouterReplies(t *testing.T) {
 				t.Errorf("took %v, want about the 200 ms callout timeout", took)
 			}
 			up := resp.Upstream
-			if up == nil || up.Header("x-callout-status") != tc.wantStatus || !strings.HasPrefix(up.Header("x-callout-body"), tc.wantBody) {
+			if up == nil || up.Header("x-callout-status") != tc.wantStatus || up.Header("x-callout-headers") != tc.wantHeaders ||
+				!strings.HasPrefix(up.Header("x-callout-body"), tc.wantBody) {
 				t.Fatalf("upstream = %+v", up)
 			}
 			if cs := h.Callouts(); len(cs) != 1 || cs[0].Failure != tc.wantFail || cs[0].Status != 0 {

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"net/http"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -109,6 +110,19 @@ func TestMetrics_SummedOverVMs(t *testing.T) {
 	}
 }
 
+func TestMetrics_CounterIncrementByZeroFailsTheVM(t *testing.T) {
+	h := Start(t, Options{Wasm: module(t, "basic")})
+
+	resp, err := h.Do(Request{Path: "/inc0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if resp.Status != 503 || !h.VMFailed(0) {
+		t.Errorf("status %d, VM failed %v; want 503 from the SDK panic on BadArgument", resp.Status, h.VMFailed(0))
+	}
+}
+
 func TestProperties(t *testing.T) {
 	h := Start(t, Options{Wasm: module(t, "basic"), PluginName: "jwt"})
 
@@ -173,5 +187,65 @@ func TestVMFailure_FailClosedAndFailOpen(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestClock_GoTimeFollowsHostClock(t *testing.T) {
+	clk := NewClock(fixedNow)
+	h := Start(t, Options{Wasm: module(t, "basic"), Now: clk.Now})
+
+	first, _ := h.Do(Request{Path: "/time"})
+	clk.Advance(90 * time.Second)
+	second, _ := h.Do(Request{Path: "/time"})
+
+	if got := first.Upstream.Header("x-now"); got != strconv.FormatInt(fixedNow.Unix(), 10) {
+		t.Errorf("time.Now() in wasm = %s, want %d", got, fixedNow.Unix())
+	}
+	if got := second.Upstream.Header("x-now"); got != strconv.FormatInt(fixedNow.Unix()+90, 10) {
+		t.Errorf("after Advance: %s", got)
+	}
+}
+
+func TestSharedQueue_EnqueueWakesOwner(t *testing.T) {
+	h := Start(t, Options{Wasm: module(t, "basic"), Workers: 2})
+
+	resp, err := h.Do(Request{Path: "/enqueue?hello", Worker: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Wait()
+	got, err := h.Do(Request{Path: "/shared?k=queue-last", Worker: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if resp.Upstream.Header("x-enqueue") != "ok" || got.Upstream.Header("x-shared-get") != "hello/ok" {
+		t.Errorf("enqueue %q, queue-last %q", resp.Upstream.Header("x-enqueue"), got.Upstream.Header("x-shared-get"))
+	}
+}
+
+// TestSmoke_Profile runs the basic flows in the profile `make e2e` selects (E2E_PROFILE).
+func TestSmoke_Profile(t *testing.T) {
+	profile := os.Getenv("E2E_PROFILE")
+	idp := idpServer(t, 0)
+	h := Start(t, Options{Wasm: module(t, "basic"), Profile: profile, Clusters: map[string]string{"idp": idp.URL}, Now: NewClock(fixedNow).Now})
+
+	for path, want := range map[string]int{"/": 200, "/deny": 403, "/callout": 200, "/headers": 200} {
+		resp, err := h.Do(Request{Path: path})
+		if err != nil || resp.Status != want {
+			t.Errorf("%s: %v, status %d, want %d", path, err, resp.Status, want)
+		}
+	}
+}
+
+func TestTick_RealClockFiresInBackground(t *testing.T) {
+	h := Start(t, Options{Wasm: module(t, "basic"), PluginConfig: []byte("tick")})
+
+	deadline := time.Now().Add(5 * time.Second)
+	for n, _ := h.Metric("ticks"); n < 2; n, _ = h.Metric("ticks") {
+		if time.Now().After(deadline) {
+			t.Fatalf("ticks = %d after 5 s with a 100 ms period", n)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

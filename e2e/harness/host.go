@@ -151,6 +151,8 @@ func (h *Host) startVM(rt wazero.Runtime, cm wazero.CompiledModule, id int) (*vm
 		}
 	}
 	v.call(v.fn.contextCreate, v.rootID, uint64(v.rootID), 0)
+	v.configuring = true
+	defer func() { v.configuring = false }()
 	okStart, _ := v.call(v.fn.vmStart, v.rootID, uint64(v.rootID), uint64(len(h.vmConfig)))
 	if okStart == 0 || v.failed.Load() {
 		return v, h.startError(v, "proxy_on_vm_start")
@@ -330,6 +332,9 @@ func (h *Host) Close() error {
 				_ = v.mod.Close(context.Background())
 			}
 			v.failed.Store(true)
+			for _, s := range v.streams {
+				s.signal() // a paused Do returns (503) instead of waiting for its timeout
+			}
 			v.mu.Unlock()
 		}
 	})

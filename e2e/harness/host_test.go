@@ -63,6 +63,10 @@ func TestDo_LocalReplyNeverReachesUpstream(t *testing.T) {
 	if resp.Upstream != nil || h.UpstreamHits() != 0 {
 		t.Errorf("upstream reached: %v", resp.Upstream)
 	}
+	// Envoy encodes a local reply through the filter chain, the sending filter included.
+	if resp.Header("x-filtered") != "yes" || resp.Header("x-upstream-status") != "403" {
+		t.Errorf("local reply skipped proxy_on_response_headers: %v", resp.Headers)
+	}
 }
 
 func TestDo_RequestBodyOnceWithEndOfStream(t *testing.T) {
@@ -73,8 +77,12 @@ func TestDo_RequestBodyOnceWithEndOfStream(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if got := resp.Upstream.Header("x-body-size"); got != "3/true" {
-		t.Errorf("x-body-size = %q", got)
+	// size/end_of_stream/result of editing request headers after they continued (Envoy: gone)
+	if got := resp.Header("x-body-info"); got != "3/true/error status returned by host: bad argument" {
+		t.Errorf("x-body-info = %q", got)
+	}
+	if resp.Upstream.Header("x-late") != "" {
+		t.Error("a request header added after the headers continued reached the upstream")
 	}
 	if string(resp.Upstream.Body) != "ABC" {
 		t.Errorf("upstream body = %q", resp.Upstream.Body)

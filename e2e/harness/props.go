@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"net"
 	"strconv"
 	"strings"
@@ -61,8 +62,34 @@ func (v *vm) property(path []string) ([]byte, bool) {
 	if val, ok := st.props[key]; ok {
 		return val, true
 	}
+	// Header-derived request/response attributes read the header maps Envoy still holds
+	// (see headerMapOf); stream-info ones (addresses, protocol, response code) are always there.
+	var reqMap, respMap *headerMap
+	if st.reqHeadersLive || st.logPhase {
+		reqMap = st.reqHeaders
+	}
+	if st.respHeadersLive || st.logPhase {
+		respMap = st.respHeaders
+	}
 	hdr := func(name string) ([]byte, bool) {
-		val, ok := st.reqHeaders.get(name)
+		if reqMap == nil {
+			return nil, false
+		}
+		val, ok := reqMap.get(name)
+		return []byte(val), ok
+	}
+	if len(path) == 3 && path[1] == "headers" {
+		var m *headerMap
+		switch path[0] {
+		case "request":
+			m = reqMap
+		case "response":
+			m = respMap
+		}
+		if m == nil {
+			return nil, false
+		}
+		val, ok := m.get(strings.ToLower(path[2]))
 		return []byte(val), ok
 	}
 	switch key {
@@ -79,17 +106,17 @@ func (v *vm) property(path []string) ([]byte, bool) {
 	case "request.path":
 		return hdr(":path")
 	case "request.url_path":
-		p, ok := st.reqHeaders.get(":path")
-		if i := strings.IndexByte(p, '?'); i >= 0 {
+		p, ok := hdr(":path")
+		if i := bytes.IndexByte(p, '?'); i >= 0 {
 			p = p[:i]
 		}
-		return []byte(p), ok
+		return p, ok
 	case "request.query":
-		p, _ := st.reqHeaders.get(":path")
-		if i := strings.IndexByte(p, '?'); i >= 0 {
-			return []byte(p[i+1:]), true
+		p, ok := hdr(":path")
+		if i := bytes.IndexByte(p, '?'); i >= 0 {
+			return p[i+1:], true
 		}
-		return []byte{}, true
+		return []byte{}, ok
 	case "request.method":
 		return hdr(":method")
 	case "request.host":
@@ -105,7 +132,10 @@ func (v *vm) property(path []string) ([]byte, bool) {
 	case "request.referer":
 		return hdr("referer")
 	case "request.headers":
-		return encodePairs(st.reqHeaders.pairs), true
+		if reqMap == nil {
+			return nil, false
+		}
+		return encodePairs(reqMap.pairs), true
 	case "response.code":
 		if st.respHeaders == nil {
 			return nil, false
@@ -114,10 +144,10 @@ func (v *vm) property(path []string) ([]byte, bool) {
 		n, _ := strconv.Atoi(code)
 		return le64(int64(n)), true
 	case "response.headers":
-		if st.respHeaders == nil {
+		if respMap == nil {
 			return nil, false
 		}
-		return encodePairs(st.respHeaders.pairs), true
+		return encodePairs(respMap.pairs), true
 	}
 	// connection.subject_peer_certificate, connection.uri_san_peer_certificate, ... exist only
 	// on TLS connections; the harness serves plain HTTP, so Envoy would have no value.

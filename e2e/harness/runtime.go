@@ -139,6 +139,8 @@ func checkCompiledImports(cm wazero.CompiledModule, p *wasiProfile) error {
 		}
 		seen[full] = true
 		switch {
+		case mod == "wasi_snapshot_preview1" && p.funcs[name] != nil && !sameParams(f.ParamTypes(), p.funcs[name].params):
+			bad = append(bad, full+" (signature differs from cpp-host's)")
 		case mod == "wasi_snapshot_preview1" && p.funcs[name] != nil:
 		case mod == "env" && envoyEnvFunctions[name] && envImplemented[name]:
 		case mod == "env" && envoyEnvFunctions[name]:
@@ -160,6 +162,18 @@ func checkCompiledImports(cm wazero.CompiledModule, p *wasiProfile) error {
 	return fmt.Errorf("%w: %s", ErrImport, strings.Join(bad, ", "))
 }
 
+func sameParams(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // moduleImports lists "module.name" of every imported function (tests and reports).
 func moduleImports(cm wazero.CompiledModule) []string {
 	var out []string
@@ -170,5 +184,3 @@ func moduleImports(cm wazero.CompiledModule) []string {
 	sort.Strings(out)
 	return out
 }
-
-var _ = api.ValueTypeI32

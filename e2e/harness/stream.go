@@ -22,21 +22,26 @@ const (
 
 // stream is one HTTP context.
 type stream struct {
-	id            uint32
-	source        string
-	phase         phase
-	reqHeaders    *headerMap
-	reqTrailers   *headerMap
-	respHeaders   *headerMap
-	respTrailers  *headerMap
-	reqBody       []byte
-	hasReqBody    bool
-	respBody      []byte
-	paused        bool
-	resumedDuring bool
-	local         *localReply
-	props         map[string][]byte
-	wake          chan struct{}
+	id              uint32
+	source          string
+	phase           phase
+	reqHeaders      *headerMap
+	reqTrailers     *headerMap
+	respHeaders     *headerMap
+	respTrailers    *headerMap
+	reqBody         []byte
+	hasReqBody      bool
+	respBody        []byte
+	reqHeadersLive  bool // Envoy's request_headers_ pointer is set
+	reqBodyLive     bool
+	respHeadersLive bool
+	respBodyLive    bool
+	logPhase        bool // during proxy_on_log: both header maps readable
+	paused          bool
+	resumedDuring   bool
+	local           *localReply
+	props           map[string][]byte
+	wake            chan struct{}
 }
 
 // signal wakes the request waiting on this stream (non-blocking).
@@ -101,11 +106,13 @@ func requestHeaders(req *Request) *headerMap {
 
 // Do runs one request through one VM, as Envoy's HTTP filter chain with this filter and a
 // router: proxy_on_context_create -> proxy_on_request_headers (end_of_stream when there is no
-// body) -> proxy_on_request_body once with end_of_stream (the whole body, as behind a buffering
-// filter) -> when the filter continues, the Upstream handler -> proxy_on_response_headers/body ->
-// proxy_on_log, proxy_on_done, proxy_on_delete. A paused stream waits for proxy_continue_stream
-// or a local reply. Envoy would keep it open until its stream idle timeout; the host answers
-// 504 "upstream request timeout" after Options.StreamTimeout (real time) instead.
+// body) -> proxy_on_request_body once with the whole body and end_of_stream (as behind a
+// buffering filter) -> the Upstream handler -> proxy_on_response_headers/body -> proxy_on_log,
+// proxy_on_done, proxy_on_delete. A paused stream waits for proxy_continue_stream or a local
+// reply; a pause in a headers callback is StopAllIterationAndWatermark (cpp-host's default for
+// ABI 0.2.x), so the body is delivered only after the resume. Envoy would keep a stream nothing
+// resumes open until its idle timeout; the host answers 504 "upstream request timeout" after
+// Options.StreamTimeout (real time).
 func (h *Host) Do(req Request) (*Response, error) {
 	v, err := h.pick(req.Worker)
 	if err != nil {
@@ -127,12 +134,19 @@ func (h *Host) Do(req Request) (*Response, error) {
 		s.reqBody, s.hasReqBody = append([]byte(nil), req.Body...), true
 	}
 	v.call(v.fn.contextCreate, s.id, uint64(s.id), uint64(v.rootID))
-	v.filter(s, v.fn.requestHeaders, uint64(s.id), uint64(len(s.reqHeaders.pairs)), boolArg(!s.hasReqBody))
-	if s.hasReqBody && s.local == nil {
-		v.filter(s, v.fn.requestBody, uint64(s.id), uint64(len(s.reqBody)), 1)
-	}
+	s.reqHeadersLive = true
+	v.filter(s, v.fn.requestHeaders, headersPause, func() { s.reqHeadersLive = false },
+		uint64(s.id), uint64(len(s.reqHeaders.pairs)), boolArg(!s.hasReqBody))
 	v.await(s)
+	if s.hasReqBody && s.local == nil {
+		s.reqBodyLive = true
+		v.filter(s, v.fn.requestBody, bodyPause, func() { s.reqBodyLive = false },
+			uint64(s.id), uint64(len(s.reqBody)), 1)
+		v.await(s)
+	}
+	s.reqHeadersLive, s.reqBodyLive = false, false
 	if v.failed.Load() {
+		v.finishFailed(s)
 		v.mu.Unlock()
 		return h.failedVM(&req, &headerMap{pairs: original})
 	}
@@ -152,12 +166,22 @@ func (h *Host) Do(req Request) (*Response, error) {
 	s.phase = phaseResponse
 	s.respHeaders = &headerMap{pairs: append([][2]string{{":status", strconv.Itoa(status)}}, respHeaders...)}
 	s.respBody = respBody
-	v.filter(s, v.fn.responseHeaders, uint64(s.id), uint64(len(s.respHeaders.pairs)), boolArg(len(respBody) == 0))
-	if len(respBody) > 0 && s.local == nil {
-		v.filter(s, v.fn.responseBody, uint64(s.id), uint64(len(respBody)), 1)
-	}
+	s.respHeadersLive = true
+	v.filter(s, v.fn.responseHeaders, headersPause, func() { s.respHeadersLive = false },
+		uint64(s.id), uint64(len(s.respHeaders.pairs)), boolArg(len(respBody) == 0))
 	v.await(s)
+	if len(respBody) > 0 && s.local == nil {
+		s.respBodyLive = true
+		v.filter(s, v.fn.responseBody, bodyPause, func() { s.respBodyLive = false },
+			uint64(s.id), uint64(len(respBody)), 1)
+		v.await(s)
+	}
+	s.respHeadersLive, s.respBodyLive = false, false
 	if v.failed.Load() {
+		v.finishFailed(s)
+		if h.opts.FailOpen { // the failed filter is skipped: the upstream's answer as it came
+			return &Response{Status: status, Headers: respHeaders, Body: respBody, Upstream: up}, nil
+		}
 		return h.failedResponse(up), nil
 	}
 	return v.finish(s, up), nil
@@ -170,22 +194,38 @@ func boolArg(b bool) uint64 {
 	return 0
 }
 
-// filter runs one proxy_on_*_headers/body callback. Any non-Continue action pauses the stream
-// unless the plugin already resumed it during the call (Envoy defers continueDecoding until the
-// VM call returns). A local reply overrides the returned action, as cpp-host's stopNextIteration.
-func (v *vm) filter(s *stream, fn api.Function, args ...uint64) {
+// headersPause: cpp-host converts StopIteration (1) and anything above
+// StopAllIterationAndWatermark (4) to StopAllIterationAndWatermark; ContinueAndEndStream (2)
+// continues.
+func headersPause(res uint64) bool { return res != actionContinue && res != 2 }
+
+// bodyPause: every FilterDataStatus but Continue stops.
+func bodyPause(res uint64) bool { return res != actionContinue }
+
+// filter runs one proxy_on_*_headers/body callback. A pause holds the stream unless the plugin
+// resumed it during the call (Envoy defers continueDecoding until the VM call returns); a
+// continue releases the callback's map or buffer (onContinue), as Envoy drops its pointer. A
+// local reply overrides the action, as cpp-host's stopNextIteration.
+func (v *vm) filter(s *stream, fn api.Function, pause func(uint64) bool, onContinue func(), args ...uint64) {
 	if v.failed.Load() || s.local != nil {
 		return
 	}
 	s.resumedDuring = false
 	res, ok := v.call(fn, s.id, args...)
-	if ok && res != actionContinue && !s.resumedDuring && s.local == nil {
+	switch {
+	case !ok || s.local != nil:
+	case pause(res) && !s.resumedDuring:
 		s.paused = true
+	case !pause(res):
+		onContinue()
 	}
 }
 
 // await blocks (VM lock released) while the stream is paused.
 func (v *vm) await(s *stream) {
+	if !s.paused || s.local != nil || v.failed.Load() {
+		return
+	}
 	deadline := time.NewTimer(v.h.opts.StreamTimeout)
 	defer deadline.Stop()
 	for s.paused && s.local == nil && !v.failed.Load() {
@@ -204,18 +244,32 @@ func (v *vm) await(s *stream) {
 	}
 }
 
-// finish runs on_log/on_done/on_delete and builds the client's response.
+// finish builds the client's response and ends the stream. A local reply is first encoded
+// through the filter chain, as Envoy's sendLocalReplyViaFilterChain: the plugin sees it in
+// proxy_on_response_headers/body (once; the actions are not waited on). A reset stream
+// (proxy_close_stream) is not encoded.
 func (v *vm) finish(s *stream, up *UpstreamRequest) *Response {
 	resp := &Response{Upstream: up}
-	if s.local != nil {
-		s.respHeaders = &headerMap{pairs: s.local.responseHeaders()}
-		s.respBody = s.local.body
+	if l := s.local; l != nil {
 		resp.Local = true
+		s.phase = phaseResponse
+		s.respHeaders = &headerMap{pairs: l.responseHeaders()}
+		s.respBody = append([]byte(nil), l.body...)
+		if !l.reset {
+			s.respHeadersLive = true
+			v.call(v.fn.responseHeaders, s.id, uint64(s.id), uint64(len(s.respHeaders.pairs)), boolArg(len(l.body) == 0))
+			s.respHeadersLive = false
+			if len(l.body) > 0 {
+				s.respBodyLive = true
+				v.call(v.fn.responseBody, s.id, uint64(s.id), uint64(len(s.respBody)), 1)
+				s.respBodyLive = false
+			}
+		}
 	}
-	v.call(v.fn.log, s.id, uint64(s.id))
-	v.call(v.fn.done, s.id, uint64(s.id))
-	v.call(v.fn.delete, s.id, uint64(s.id))
-	delete(v.streams, s.id)
+	v.endStream(s)
+	if v.failed.Load() {
+		return v.h.failedResponse(up)
+	}
 	for _, p := range s.respHeaders.pairs {
 		if p[0] == ":status" {
 			resp.Status, _ = strconv.Atoi(p[1])
@@ -226,6 +280,19 @@ func (v *vm) finish(s *stream, up *UpstreamRequest) *Response {
 	resp.Body = s.respBody
 	return resp
 }
+
+// endStream: access log (request and response headers readable), then the filter's destroy.
+func (v *vm) endStream(s *stream) {
+	s.logPhase = true
+	v.call(v.fn.log, s.id, uint64(s.id))
+	s.logPhase = false
+	v.call(v.fn.done, s.id, uint64(s.id))
+	v.call(v.fn.delete, s.id, uint64(s.id))
+	delete(v.streams, s.id)
+}
+
+// finishFailed forgets a stream whose VM failed (no more calls into it).
+func (v *vm) finishFailed(s *stream) { delete(v.streams, s.id) }
 
 // forward sends the filtered request to the Upstream handler in-process.
 func (h *Host) forward(up *UpstreamRequest, pairs [][2]string) (int, [][2]string, []byte) {

@@ -56,9 +56,10 @@ type vm struct {
 		queueReady api.Function
 	}
 
-	failed     atomic.Bool
-	failReason string
-	restricted restriction
+	configuring bool // during proxy_on_vm_start / proxy_on_configure (plugin configuration readable)
+	failed      atomic.Bool
+	failReason  string
+	restricted  restriction
 
 	rootID     uint32
 	nextID     uint32

@@ -51,8 +51,6 @@ var wasiProfiles = map[string]*wasiProfile{
 	ProfileEnvoyLatest: envoyLatestProfile(),
 }
 
-var traceWASI func(string)
-
 func profileNames() []string {
 	var n []string
 	for k := range wasiProfiles {
@@ -98,9 +96,6 @@ func instantiateWASI(ctx context.Context, rt wazero.Runtime, p *wasiProfile) err
 			WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, s []uint64) {
 				v := vmOf(ctx)
 				v.check(full)
-				if traceWASI != nil {
-					traceWASI(full)
-				}
 				fn(v, s)
 			}), f.params, results).
 			WithParameterNames(f.names...).

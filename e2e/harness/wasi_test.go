@@ -35,6 +35,18 @@ func TestCheckImports(t *testing.T) {
 	}
 }
 
+func TestCheckImports_ListsBasicModule(t *testing.T) {
+	r, err := runtimeFor(ProfileEnvoy133)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := r.compile(module(t, "basic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("imports of the basic test module: %s", strings.Join(moduleImports(cm), " "))
+}
+
 func TestNew_RefusesModuleOutsideProfile(t *testing.T) {
 	_, err := New(Options{Wasm: module(t, "fsimport")})
 

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -32,6 +33,18 @@ type pluginContext struct {
 	inflight proxywasm.MetricGauge
 	sizes    proxywasm.MetricHistogram
 	cluster  string
+	queue    uint32
+}
+
+// OnQueueReady implements types.PluginContext: drains the queue into shared data "queue-last".
+func (p *pluginContext) OnQueueReady(id uint32) {
+	for {
+		item, err := proxywasm.DequeueSharedQueue(id)
+		if err != nil {
+			return
+		}
+		_ = proxywasm.SetSharedData("queue-last", item, 0)
+	}
 }
 
 // OnPluginStart implements types.PluginContext.
@@ -46,6 +59,10 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	p.ticks = proxywasm.DefineCounterMetric("ticks")
 	p.inflight = proxywasm.DefineGaugeMetric("last_body_size")
 	p.sizes = proxywasm.DefineHistogramMetric("body_sizes")
+	if p.queue, err = proxywasm.RegisterSharedQueue("events"); err != nil {
+		proxywasm.LogCriticalf("queue: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
 	for _, word := range strings.Fields(conf) {
 		switch {
 		case word == "fail":
@@ -91,9 +108,10 @@ func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 // httpContext implements types.HttpContext.
 type httpContext struct {
 	types.DefaultHttpContext
-	plugin *pluginContext
-	id     uint32
-	path   string
+	plugin   *pluginContext
+	id       uint32
+	path     string
+	bodyInfo string
 }
 
 // OnHttpRequestHeaders implements types.HttpContext.
@@ -148,8 +166,19 @@ func (c *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 		return c.shared(q)
 	case "/panic":
 		panic("test panic requested")
+	case "/inc0":
+		c.plugin.requests.Increment(0) // Envoy: BadArgument, which the SDK turns into a panic
 	case "/pause":
 		return types.ActionPause
+	case "/enqueue":
+		id, err := proxywasm.ResolveSharedQueue("", "events")
+		if err == nil {
+			err = proxywasm.EnqueueSharedQueue(id, []byte(q))
+		}
+		_ = proxywasm.AddHttpRequestHeader("x-enqueue", errString(err))
+	case "/time":
+		// time.Now reads WASI clock_time_get(realtime): the host clock.
+		_ = proxywasm.AddHttpRequestHeader("x-now", strconv.FormatInt(time.Now().Unix(), 10))
 	case "/log":
 		proxywasm.LogWarn("warn line")
 		proxywasm.LogError("error line")
@@ -233,7 +262,8 @@ func (c *httpContext) OnHttpRequestBody(size int, eos bool) types.Action {
 	}
 	c.plugin.inflight.Add(int64(size))
 	c.plugin.sizes.Record(uint64(size))
-	_ = proxywasm.AddHttpRequestHeader("x-body-size", strconv.Itoa(len(body))+"/"+strconv.FormatBool(eos))
+	// The request headers went on when OnHttpRequestHeaders continued: Envoy refuses edits now.
+	c.bodyInfo = strconv.Itoa(len(body)) + "/" + strconv.FormatBool(eos) + "/" + errString(proxywasm.AddHttpRequestHeader("x-late", "1"))
 	if c.path == "/upper" {
 		_ = proxywasm.ReplaceHttpRequestBody([]byte(strings.ToUpper(string(body))))
 	}
@@ -243,6 +273,9 @@ func (c *httpContext) OnHttpRequestBody(size int, eos bool) types.Action {
 // OnHttpResponseHeaders implements types.HttpContext.
 func (c *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	_ = proxywasm.AddHttpResponseHeader("x-filtered", "yes")
+	if c.bodyInfo != "" {
+		_ = proxywasm.AddHttpResponseHeader("x-body-info", c.bodyInfo)
+	}
 	st, _ := proxywasm.GetHttpResponseHeader(":status")
 	_ = proxywasm.AddHttpResponseHeader("x-upstream-status", st)
 	return types.ActionContinue
