@@ -4,12 +4,13 @@ package jwks
 // machine, Cache[T]. It performs no I/O and reads no clock: the filter asks it *when* to
 // fetch, dispatches the callout itself, and hands the answer back with the time.
 //
-//	             NextFetch/Get: Start           Apply: ok
-//	  [empty] ───────────────────► [fetching] ────────────► [fresh] ◄──────────────┐
-//	     ▲                             │ Apply: error          │ now ≥ RefreshAt    │ Apply: ok
-//	     │ RetryAt passes              ▼                       ▼ (tick: NextFetch)  │
-//	     └────────────────────── [failed] ◄─── grace over ── [stale] ── refresh ────┘
-//	           (backoff)       no keys: Get=Reject          keys served; failures back off
+//	          Start           Apply ok                  now ≥ Expires
+//	[empty] ────────► [fetching] ───────► [fresh] ──────────────────► [stale]
+//	                    │     ▲             ▲   refresh due from 70-80%   │
+//	        Apply error │     │ Start once  │   of the lifetime (tick:    │ now ≥ Expires+Grace:
+//	                    ▼     │ backoff ends│   NextFetch); Apply ok ─────┤ the value is dropped
+//	                  [failed] ◄──────────────────────────────────────────┘
+//	     no value: Get says Reject        a failed refresh keeps the value and backs off
 //
 // "fetching" is a lease (owner, until): exactly one caller gets Start, every other caller gets
 // Wait until Apply lands or the lease times out. A failed refresh never drops the value: it is
@@ -81,41 +82,6 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
-
-// Action tells the caller what to do next.
-type Action uint8
-
-const (
-	Use    Action = iota + 1 // Get: the value is usable, go on
-	Start                    // you own the fetch: dispatch the callout now (then pause the request)
-	Wait                     // a fetch is in flight (here or in another VM): pause, re-ask when it lands
-	Reject                   // Get: no value and none coming soon (keys unavailable); Refetch: not now (unknown kid)
-)
-
-func (a Action) String() string {
-	switch a {
-	case Use:
-		return "use"
-	case Start:
-		return "start"
-	case Wait:
-		return "wait"
-	case Reject:
-		return "reject"
-	}
-	return "action(" + fmt.Sprint(uint8(a)) + ")"
-}
-
-// State is where a Cache stands, for logs and metrics.
-type State uint8
-
-const (
-	StateEmpty    State = iota + 1 // no value, nothing tried yet
-	StateFetching                  // no value, a fetch is in flight
-	StateFresh                     // value within its lifetime
-	StateStale                     // value past its lifetime, served within the grace period
-	StateFailed                    // no usable value: fetches failed or the grace period ended
-)
 
 // Fetch failures are classes (errors.Is); a body is also refused with ErrTooLarge, and a JWKS
 // with ErrMalformed, ErrTooManyKeys or ErrNoUsableKeys (see ParseSet), discovery with
@@ -357,23 +323,3 @@ func (c *Cache[T]) LastError() error {
 
 // Failures counts fetches failed in a row.
 func (c *Cache[T]) Failures() uint32 { return c.rec.Failures }
-
-// Result names err's class for the fetches-by-result metric.
-func Result(err error) string {
-	for _, r := range []struct {
-		class error
-		name  string
-	}{
-		{ErrNoResponse, "no_response"}, {ErrHTTPStatus, "http_status"}, {ErrTooLarge, "too_large"},
-		{ErrTooManyKeys, "too_many_keys"}, {ErrNoUsableKeys, "no_usable_keys"}, {ErrMalformed, "malformed"},
-		{ErrIssuerMismatch, "issuer_mismatch"}, {ErrDiscovery, "bad_discovery"}, {ErrURLChanged, "url_changed"},
-	} {
-		if errors.Is(err, r.class) {
-			return r.name
-		}
-	}
-	if err == nil {
-		return "ok"
-	}
-	return "error"
-}

@@ -353,7 +353,7 @@ func TestCache_ErrorClasses(t *testing.T) {
 func TestCache_RetryNeverPastGrace(t *testing.T) {
 	c := loaded(t, Options{Grace: 10 * time.Minute}, keysA, "") // lifetime 10 min, grace ends at 20 min
 	now := clock0.Add(8 * time.Minute)
-	for range 8 { // 1+2+...+64 s: the next delay (128 s) would cross the end of grace
+	for range 9 { // 1+2+...+256 s after 8 min: at 16m31s, the next delay (300 s) would cross 20 min
 		fail(t, c, now)
 		now = c.Record().RetryAt
 	}

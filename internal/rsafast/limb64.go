@@ -23,7 +23,7 @@ func subWW(x, y, b limb) (diff, out limb) { return bits.Sub64(x, y, b) }
 //
 //go:noinline
 func addMulVVW(z, x []limb, y limb) (c limb) {
-	if runtime.GOARCH == "wasm" {
+	if runtime.GOARCH == "wasmX" {
 		return addMulHalves(z, x, y)
 	}
 	x = x[:len(z)]
