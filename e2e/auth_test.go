@@ -93,6 +93,9 @@ func TestRejections(t *testing.T) {
 		{name: "alg not allowed", wantCode: "alg_not_allowed", token: func(t *testing.T) string {
 			return mint(t, "ES256", good(nil), nil) // the provider allows RS256 only
 		}},
+		{name: "HS256 against an RSA provider (alg confusion)", wantCode: "alg_not_allowed", token: func(t *testing.T) string {
+			return mint(t, "HS256", good(nil), nil)
+		}},
 		{name: "malformed", wantCode: "token_malformed", token: func(t *testing.T) string { return "not-a-jwt" }},
 		{name: "unknown kid", wantCode: "kid_unknown", token: func(t *testing.T) string {
 			return mint(t, "RS256", good(nil), map[string]any{"kid": "rotated-away"})

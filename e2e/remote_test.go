@@ -137,6 +137,28 @@ func waitLogs(t *testing.T, h *harness.Host, substr string, n int) {
 	}
 }
 
+// TestRemoteJWKS_EveryWorkerGetsKeys: each Envoy worker runs its own VM; requests on both
+// workers are verified (each VM fetches, or later shares, the key set).
+func TestRemoteJWKS_EveryWorkerGetsKeys(t *testing.T) {
+	kc := newIdP(t, "idp")
+	opts := options(baseConfig("remote_jwks", kc.remoteJWKS(), nil).json(t), kc)
+	opts.Workers = 2
+	h := harness.Start(t, opts)
+
+	for w := range 2 {
+		for range 2 {
+			req := bearer(mint(t, "EdDSA", good(nil), nil))
+			req.Worker = w
+			if resp := do(t, h, req); resp.Status != 200 {
+				t.Errorf("worker %d: status %d (%s), want 200", w, resp.Status, resp.Body)
+			}
+		}
+	}
+	if got := kc.fetches.Load(); got < 1 || got > 2 {
+		t.Errorf("IdP fetches = %d, want one per worker at most", got)
+	}
+}
+
 func header(hs [][2]string, name string) string {
 	for _, h := range hs {
 		if h[0] == name {

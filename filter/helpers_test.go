@@ -87,7 +87,8 @@ func mint(t *testing.T, alg string, claims map[string]any) string {
 	return input + "." + b64.EncodeToString(sig)
 }
 
-// newHost starts the plugin on proxytest with cfg and the fixed clock.
+// newHost starts the plugin on proxytest with cfg and the fixed clock. proxytest allows one
+// emulator at a time (a global lock until reset, run by t.Cleanup): one per (sub)test.
 func newHost(t *testing.T, cfg string, now func() time.Time) proxytest.HostEmulator {
 	t.Helper()
 	if now == nil {

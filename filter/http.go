@@ -186,52 +186,10 @@ func (ctx *httpContext) run() types.Action {
 		panic(fmt.Sprintf("token extraction: %v", err))
 	}
 
-	outcomes := make(map[string]policy.Outcome, len(providers))
-	judged := "" // the provider that judged the token, for metrics
-	if f.token != "" {
-		tok, perr := jwt.Parse(f.token)
-		iss := ""
-		if perr == nil {
-			iss = tok.UnverifiedIssuer()
-		}
-		var need []*keyState
-		for _, pv := range providers {
-			switch {
-			case !f.holds(pv.Sources):
-				outcomes[pv.Name] = policy.Outcome{Missing: true}
-			case perr != nil:
-				outcomes[pv.Name] = policy.Outcome{Err: perr}
-			case pv.Issuer != "" && cfg.ByIssuer[iss] != pv:
-				outcomes[pv.Name] = policy.Outcome{Err: fmt.Errorf("%w: %q is not %q", jwt.ErrIssuer, iss, pv.Issuer)}
-			default:
-				ks := p.keys[pv.Name]
-				if ks.set == nil {
-					if ks.remote() && !ctx.tried[pv.Name] {
-						need = append(need, ks)
-						continue
-					}
-					outcomes[pv.Name] = policy.Outcome{Err: ks.noKeys()}
-					continue
-				}
-				claims, verr := jwt.Verify(tok, ks.set, pv.Expected(p.now()))
-				outcomes[pv.Name] = policy.Outcome{Claims: claims, Err: verr}
-				if judged == "" {
-					judged = pv.Name
-				}
-			}
-			if judged == "" && outcomes[pv.Name].Err != nil {
-				judged = pv.Name
-			}
-		}
-		if len(need) > 0 {
-			return ctx.waitForKeys(need)
-		}
-	} else {
-		for _, pv := range providers {
-			outcomes[pv.Name] = policy.Outcome{Missing: true}
-		}
+	outcomes, judged, need := ctx.verify(providers, f)
+	if len(need) > 0 {
+		return ctx.waitForKeys(need)
 	}
-
 	d := cfg.Policy.Decide(route, outcomes, ctx.req)
 	if !d.Allow {
 		who := d.Provider
@@ -244,6 +202,58 @@ func (ctx *httpContext) run() types.Action {
 	p.metrics.allowed(d.Provider, false)
 	ctx.state = stateComplete
 	return types.ActionContinue
+}
+
+// verify gives each required provider its outcome for the request's token: Missing when the
+// token is not in one of its sources, a failure, or verified claims. Providers whose remote
+// keys are not known yet (and not yet waited for) are returned in need instead. judged is
+// the provider that judged the token, for metrics.
+func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes map[string]policy.Outcome, judged string, need []*keyState) {
+	outcomes = make(map[string]policy.Outcome, len(providers))
+	if f.token == "" {
+		for _, pv := range providers {
+			outcomes[pv.Name] = policy.Outcome{Missing: true}
+		}
+		return outcomes, "", nil
+	}
+	p := ctx.plugin
+	tok, perr := jwt.Parse(f.token)
+	iss := ""
+	if perr == nil {
+		iss = tok.UnverifiedIssuer() // only picks the provider; Verify checks it again
+	}
+	for _, pv := range providers {
+		var o policy.Outcome
+		switch {
+		case !f.holds(pv.Sources):
+			o.Missing = true
+		case perr != nil:
+			o.Err = perr
+		case pv.Issuer != "" && p.cfg.ByIssuer[iss] != pv:
+			o.Err = fmt.Errorf("%w: %q is not %q", jwt.ErrIssuer, iss, pv.Issuer)
+		default:
+			ks := p.keys[pv.Name]
+			if ks.set == nil && ks.remote() && !ctx.tried[pv.Name] {
+				need = append(need, ks)
+				continue
+			}
+			if ks.set == nil {
+				o.Err = ks.noKeys()
+				break
+			}
+			claims, err := jwt.Verify(tok, ks.set, pv.Expected(p.now()))
+			if err != nil {
+				o.Err = err
+			} else {
+				o.Claims = claims
+			}
+		}
+		outcomes[pv.Name] = o
+		if judged == "" && !o.Missing {
+			judged = pv.Name
+		}
+	}
+	return outcomes, judged, need
 }
 
 // waitForKeys pauses the request on every provider whose keys are missing; when none can be

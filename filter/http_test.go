@@ -182,3 +182,45 @@ func TestHttpContext_PolicyBeforeTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestHttpContext_ProviderWithoutIssuer: a provider without `issuer` accepts any iss (its
+// keys decide); a provider with one refuses other issuers before looking at keys.
+func TestHttpContext_ProviderWithoutIssuer(t *testing.T) {
+	cfg := `{
+  "providers": {
+    "any": {"local_jwks": {"secret": "` + b64.EncodeToString(secret) + `"}, "claim_to_headers": [{"header_name": "x-iss", "claim_name": "iss"}]},
+    "fixed": {"issuer": "` + iss + `", "local_jwks": {"secret": "` + b64.EncodeToString(secret) + `"}}
+  },
+  "rules": [
+    {"name": "any", "match": {"prefix": "/any"}, "requires": {"provider_name": "any"}},
+    {"name": "fixed", "match": {"prefix": "/fixed"}, "requires": {"provider_name": "fixed"}}
+  ]
+}`
+	tok := mint(t, "HS256", map[string]any{"iss": "https://somewhere-else", "sub": "s"})
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus uint32
+	}{
+		{name: "any issuer accepted", path: "/any"},
+		{name: "fixed issuer refuses another", path: "/fixed", wantStatus: 401},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			host := newHost(t, cfg, nil)
+
+			id, action := request(host, tc.path, [2]string{"authorization", "Bearer " + tok})
+
+			if tc.wantStatus == 0 {
+				if action != types.ActionContinue {
+					t.Fatalf("action %v, reply %+v; want continue", action, host.GetSentLocalResponse(id))
+				}
+				if got, _ := headerValue(host.GetCurrentRequestHeaders(id), "x-iss"); got != "https://somewhere-else" {
+					t.Errorf("x-iss = %q", got)
+				}
+				return
+			}
+			wantReply(t, host, id, tc.wantStatus, "issuer_mismatch")
+		})
+	}
+}

@@ -58,10 +58,20 @@ func Test_errorLines(t *testing.T) {
 }
 
 func TestPluginContext_TickOnlyWithRemoteKeys(t *testing.T) {
-	if got := newHost(t, localConfig, nil).GetTickPeriod(); got != 0 {
-		t.Errorf("local keys only: tick period %d, want none", got)
+	tests := []struct {
+		name     string
+		config   string
+		wantTick uint32
+	}{
+		{name: "local keys only", config: localConfig, wantTick: 0},
+		{name: "remote keys", config: remoteConfig, wantTick: uint32(tickPeriod.Milliseconds())},
 	}
-	if got := newHost(t, remoteConfig, nil).GetTickPeriod(); got != uint32(tickPeriod.Milliseconds()) {
-		t.Errorf("remote keys: tick period %d, want %d", got, tickPeriod.Milliseconds())
+	for _, tc := range tests {
+		// Subtests: proxytest allows one emulator at a time (released by its reset).
+		t.Run(tc.name, func(t *testing.T) {
+			if got := newHost(t, tc.config, nil).GetTickPeriod(); got != tc.wantTick {
+				t.Errorf("tick period = %d, want %d", got, tc.wantTick)
+			}
+		})
 	}
 }

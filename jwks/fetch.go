@@ -25,7 +25,8 @@ import (
 	"time"
 )
 
-// Options tune a Cache. A zero field takes the Defaults value, so the zero Options is safe.
+// Options tune a Cache. A zero (or negative) field takes the Defaults value, so the zero
+// Options is safe; only a negative Grace means none (keys are dropped when their lifetime ends).
 type Options struct {
 	CacheDuration  time.Duration       // lifetime when the response has no Cache-Control max-age
 	MinCache       time.Duration       // floor for a max-age (and the lifetime under no-store/no-cache)
@@ -57,22 +58,21 @@ var Defaults = Options{
 func (o Options) withDefaults() Options {
 	d := Defaults
 	set := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
+		if *v <= 0 {
 			*v = def
 		}
+	}
+	if o.Grace == 0 {
+		o.Grace = d.Grace // negative stays: no grace (withDefaults runs more than once)
 	}
 	set(&o.CacheDuration, d.CacheDuration)
 	set(&o.MinCache, d.MinCache)
 	set(&o.MaxCache, d.MaxCache)
-	set(&o.Grace, d.Grace)
 	set(&o.BackoffMin, d.BackoffMin)
 	set(&o.BackoffMax, d.BackoffMax)
 	set(&o.NoValueBackoff, d.NoValueBackoff)
 	set(&o.KidCooldown, d.KidCooldown)
 	set(&o.Timeout, d.Timeout)
-	if o.Grace < 0 {
-		o.Grace = 0
-	}
 	if o.MaxCache < o.MinCache {
 		o.MaxCache = o.MinCache
 	}
@@ -125,10 +125,7 @@ func NewCache[T any](url string, opt Options, parse func(body []byte) (T, []erro
 // NewKeyCache returns a cache of the JWKS at url, parsed with ParseSet under opt.Limits.
 func NewKeyCache(url string, opt Options) *Cache[*Set] {
 	o := opt.withDefaults()
-	return NewCache(url, o, func(b []byte) (*Set, []error, error) {
-		set, skipped, err := ParseSet(b, o.Limits)
-		return set, skipped, err
-	})
+	return NewCache(url, o, func(b []byte) (*Set, []error, error) { return ParseSet(b, o.Limits) })
 }
 
 // Value is the request path's fast check, without side effects: the value when usable.
@@ -251,9 +248,9 @@ func (c *Cache[T]) adopt(v T, warnings []error) {
 }
 
 // usable: a value exists and its lifetime plus grace has not ended.
-func (c *Cache[T]) usable(now time.Time) bool {
-	return c.has && now.Before(c.expires.Add(c.opt.Grace))
-}
+func (c *Cache[T]) usable(now time.Time) bool { return c.has && now.Before(c.graceEnd()) }
+
+func (c *Cache[T]) graceEnd() time.Time { return c.expires.Add(max(c.opt.Grace, 0)) }
 
 func (c *Cache[T]) leased(now time.Time) bool {
 	return !c.rec.LeaseUntil.IsZero() && now.Before(c.rec.LeaseUntil)

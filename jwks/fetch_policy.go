@@ -91,7 +91,7 @@ func (c *Cache[T]) backoff(now time.Time) time.Duration {
 	d = min(d, limit)
 	d -= time.Duration(c.opt.Rand(int64(d/4) + 1))
 	if c.usable(now) {
-		d = min(d, c.expires.Add(c.opt.Grace).Sub(now))
+		d = min(d, c.graceEnd().Sub(now))
 	}
 	return d
 }

@@ -186,6 +186,16 @@ func TestCache_FailureKeepsKeysWithinGrace(t *testing.T) {
 	}
 }
 
+func TestCache_NoGrace(t *testing.T) {
+	c := loaded(t, Options{Grace: -1}, keysA, "")
+	if _, ok := c.Value(clock0.Add(10*time.Minute - time.Millisecond)); !ok {
+		t.Fatal("Value() within the lifetime: none")
+	}
+	if _, ok := c.Value(clock0.Add(10 * time.Minute)); ok {
+		t.Fatal("Value() at the end of the lifetime without grace: still served")
+	}
+}
+
 func TestCache_GraceEndsThenRecovers(t *testing.T) {
 	c := loaded(t, Options{Grace: 10 * time.Minute}, keysA, "max-age=600")
 	now := clock0.Add(20 * time.Minute)
@@ -386,5 +396,36 @@ func TestCache_AnswerForReplacedURL(t *testing.T) {
 	}
 	if set, act := c.Get(clock0.Add(8 * time.Minute)); act != Use || set.Len() != 1 || c.Version() != 1 {
 		t.Fatalf("Get() = %v, %v (version %d); the old answer must change nothing", set, act, c.Version())
+	}
+}
+
+func TestCache_Accessors(t *testing.T) {
+	body := []byte(jwks(obj(octMembers(secret(32)), str("kid", "a")), `{"kty":"XYZ","kid":"odd"}`))
+	c := loaded(t, Options{}, body, "")
+	now := clock0.Add(90 * time.Second)
+	if set, ok := c.Value(now); !ok || set.Len() != 1 {
+		t.Fatalf("Value() = %v, %v", set, ok)
+	}
+	if got := c.Age(now); got != 90*time.Second {
+		t.Errorf("Age() = %v, want 90s", got)
+	}
+	if w := c.Warnings(); len(w) != 1 || !errors.Is(w[0], ErrKeyUnsupported) || !strings.Contains(w[0].Error(), `kid "odd"`) {
+		t.Errorf("Warnings() = %v, want the skipped key", w)
+	}
+	if c.URL() != jwksURL || c.LastError() != nil {
+		t.Errorf("URL() = %q, LastError() = %v", c.URL(), c.LastError())
+	}
+	if got := newTestCache(Options{}).Age(now); got != 0 {
+		t.Errorf("Age() of an empty cache = %v", got)
+	}
+	if act := NewKeyCache("", Options{}).Refetch(now); act != Reject {
+		t.Errorf("Refetch() without a URL = %v, want reject", act)
+	}
+	names := fmt.Sprint(StateEmpty, StateFetching, StateFresh, StateStale, StateFailed, State(9), Use, Start, Wait, Reject, Action(9))
+	if names != "empty fetching fresh stale failed state(9) use start wait reject action(9)" {
+		t.Errorf("names = %q", names)
+	}
+	if got := Result(errors.New("other")); got != "error" {
+		t.Errorf("Result(other) = %q, want error", got)
 	}
 }

@@ -7,6 +7,17 @@ import (
 	"time"
 )
 
+// How filter/ drives a Cache with shared data (worker in shared_test.go is the reference):
+//
+//	read:    b, cas := GetSharedData(key); c.Sync(b, now)          // changed: resume waiters
+//	decide:  read; then NextFetch | Get | Refetch; on Start or due: // the lease is taken locally
+//	         SetSharedData(key, c.Shared(), cas) ok -> dispatch; CAS mismatch -> read, someone else fetches
+//	answer:  read; err := c.ApplyResponse(resp, now); SetSharedData(key, c.Shared(), cas),
+//	         on CAS mismatch read and ApplyResponse again (at most 3 times); then resume waiters
+//
+// At plugin start create the key when absent (CAS 0, the only unconditional write). Without
+// shared data skip read and the writes: the Cache alone is the state.
+
 // Shared is the record of one remote document kept in proxy shared data, so that one worker
 // fetches for all: the last good body and its version, the refresh schedule, the failure
 // backoff, the unknown-kid cooldown and the fetch lease. The filter stores it under one key

@@ -302,3 +302,58 @@ func TestSync_Refuses(t *testing.T) {
 		t.Fatalf("Get() after refused syncs = %v, %v; the keys must stay", set, act)
 	}
 }
+
+func TestShared_UnknownKidBurstAcrossWorkers(t *testing.T) {
+	s := newStore()
+	var ws []*worker
+	for i := range 4 {
+		ws = append(ws, newWorker(s, uint64(i+1)))
+	}
+	ws[0].tick(clock0)
+	ws[0].apply(t, 200, keysA, clock0)
+	// Random kids on every worker, 10 a second each, for 2 minutes; fetches answer at once.
+	fetches := map[int]int{}
+	for i := range 1200 {
+		now := clock0.Add(time.Duration(i) * 100 * time.Millisecond)
+		for _, w := range ws {
+			if w.decide(now, func() bool { return w.c.Refetch(now) == Start }) {
+				fetches[int(now.Sub(clock0)/(30*time.Second))]++
+				w.apply(t, 200, keysA, now)
+			}
+		}
+	}
+	if len(fetches) != 4 {
+		t.Errorf("fetch windows = %v, want 4", fetches)
+	}
+	for win, n := range fetches {
+		if n != 1 {
+			t.Errorf("window %d: %d fetches across 4 workers, want 1", win, n)
+		}
+	}
+}
+
+func TestShared_FailedColdFetchRejectsEverywhere(t *testing.T) {
+	s := newStore()
+	a, b := newWorker(s, 1), newWorker(s, 2)
+	a.tick(clock0)
+	b.read(clock0)
+	if _, act := b.c.Get(clock0); act != Wait {
+		t.Fatalf("b: Get() during a's fetch = %v, want wait", act)
+	}
+	a.apply(t, 0, nil, clock0.Add(5*time.Second)) // timed out
+	b.read(clock0.Add(5 * time.Second))
+	if _, act := b.c.Get(clock0.Add(5 * time.Second)); act != Reject {
+		t.Fatalf("b: Get() after a's failure = %v, want reject (keys unavailable)", act)
+	}
+	if err := b.c.LastError(); err == nil || err.Error() != ErrNoResponse.Error() {
+		t.Fatalf("b: LastError() = %v, want %q", err, ErrNoResponse)
+	}
+	// After the backoff (1 s) one of them tries again, the other waits for it.
+	now := clock0.Add(6 * time.Second)
+	if !b.decide(now, func() bool { _, act := b.c.Get(now); return act == Start }) {
+		t.Fatal("b: no retry after the backoff")
+	}
+	if a.decide(now, func() bool { _, act := a.c.Get(now); return act == Start }) {
+		t.Fatal("a: a second retry at the same time")
+	}
+}

@@ -53,9 +53,12 @@ failed=0
 step() {
 	local want=$1 cmd=$2 out got
 	printf '\n$ %s\n' "$cmd"
+	if [ "$want" = - ]; then # runs in this shell: it sets the token variables
+		eval "$cmd" || { echo "demo: the command failed" >&2; failed=1; }
+		return
+	fi
 	out=$(eval "$cmd") || { echo "demo: the command failed" >&2; failed=1; return; }
 	printf '%s\n' "$out"
-	[ "$want" = - ] && return
 	got=$(printf '%s' "$out" | head -1 | cut -d' ' -f2)
 	if [ "$got" != "$want" ]; then
 		echo "demo: want HTTP $want, got $got" >&2

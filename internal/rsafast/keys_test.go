@@ -32,12 +32,15 @@ func testKey(tb testing.TB, bits int) *rsa.PrivateKey {
 }
 
 // fastKey prepares the public half of priv, failing the test if New refuses.
+// It always uses this package's arithmetic, even for keys that New hands to
+// crypto/rsa natively (stdHasAsm), so the tests cover what runs in wasm.
 func fastKey(tb testing.TB, priv *rsa.PrivateKey) *PublicKey {
 	tb.Helper()
 	k, ok := New(&priv.PublicKey)
 	if !ok {
 		tb.Fatalf("New refused a %d-bit key", priv.N.BitLen())
 	}
+	k.std = false
 	return k
 }
 

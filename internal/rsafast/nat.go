@@ -1,9 +1,14 @@
 package rsafast
 
-// Multi-precision arithmetic on little-endian limb slices, just enough for
-// x^65537 mod n in the Montgomery domain. The width-specific primitives
-// (limb, limbBits, mulWW, addWW, subWW, addMulVVW) live in limb32.go and
-// limb64.go; wasm uses 32-bit limbs (measured faster there, see README.md).
+import "math/bits"
+
+// Multi-precision arithmetic on little-endian slices of 64-bit limbs, just
+// enough for x^65537 mod n in the Montgomery domain.
+
+// limb is one 64-bit digit; all products go through addMulVVW (arith.go).
+type limb = uint64
+
+const limbBits = 64
 
 // setBytes sets z to the big-endian bytes b; len(b) <= len(z)*limbBits/8.
 func setBytes(z []limb, b []byte) {
@@ -34,7 +39,7 @@ func less(x, y []limb) bool {
 func sub(z, y []limb) (b limb) {
 	y = y[:len(z)]
 	for i := range z {
-		z[i], b = subWW(z[i], y[i], b)
+		z[i], b = bits.Sub64(z[i], y[i], b)
 	}
 	return b
 }
@@ -47,7 +52,7 @@ func (m *modulus) redc(z, t []limb) {
 	var top limb // carry out of t[i+k], at most 1
 	for i := range k {
 		c := addMulVVW(t[i:i+k], n, t[i]*m.n0) // makes t[i] zero
-		t[i+k], top = addWW(t[i+k], c, top)
+		t[i+k], top = bits.Add64(t[i+k], c, top)
 	}
 	// Now t[k:] + top*R < 2n: one conditional subtraction.
 	copy(z, t[k:])
@@ -80,13 +85,13 @@ func (m *modulus) sqr(z, x, t []limb) {
 	// t = 2*t + the squares x[i]² on the diagonal.
 	var shifted, c limb
 	for i, xi := range x {
-		hi, lo := mulWW(xi, xi)
+		hi, lo := bits.Mul64(xi, xi)
 		a, b := t[2*i], t[2*i+1]
 		a2 := a<<1 | shifted
 		b2 := b<<1 | a>>(limbBits-1)
 		shifted = b >> (limbBits - 1)
-		t[2*i], c = addWW(a2, lo, c)
-		t[2*i+1], c = addWW(b2, hi, c)
+		t[2*i], c = bits.Add64(a2, lo, c)
+		t[2*i+1], c = bits.Add64(b2, hi, c)
 	}
 	m.redc(z, t)
 }

@@ -23,7 +23,7 @@ var digestInfo = map[crypto.Hash][]byte{
 // expects (RFC 8017 8.2.2 steps 3-4); the decrypted block is never parsed.
 func (k *PublicKey) VerifyPKCS1v15(hash crypto.Hash, digest, sig []byte) error {
 	prefix, ok := digestInfo[hash]
-	if !ok {
+	if !ok || k.std {
 		return rsa.VerifyPKCS1v15(k.pub, hash, digest, sig)
 	}
 	if len(digest) != hash.Size() {

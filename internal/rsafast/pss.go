@@ -16,7 +16,7 @@ import (
 // rsa.ErrVerification). Hashes other than SHA-224/256/384/512 go to
 // crypto/rsa.
 func (k *PublicKey) VerifyPSS(hash crypto.Hash, digest, sig []byte) error {
-	if _, ok := digestInfo[hash]; !ok {
+	if _, ok := digestInfo[hash]; !ok || k.std {
 		return rsa.VerifyPSS(k.pub, hash, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
 	}
 	em, err := k.publicOp(sig)

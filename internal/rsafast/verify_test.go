@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"math/big"
+	"runtime"
 	"testing"
 )
 
@@ -140,6 +141,28 @@ func TestVerify(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestStdHasAsm checks which keys New hands to crypto/rsa natively, and
+// that those keys still verify and reject.
+func TestStdHasAsm(t *testing.T) {
+	for _, bits := range []int{2048, 2049, 3072} {
+		priv := testKey(t, bits)
+		k, _ := New(&priv.PublicKey)
+		want := bits == 2048 && runtime.GOARCH == "amd64"
+		if runtime.GOARCH == "amd64" && k.std != want {
+			t.Errorf("%d bits: std = %v, want %v", bits, k.std, want)
+		}
+		d := digest(crypto.SHA256, []byte("m"))
+		sig, _ := rsa.SignPKCS1v15(nil, priv, crypto.SHA256, d)
+		if err := k.VerifyPKCS1v15(crypto.SHA256, d, sig); err != nil {
+			t.Errorf("%d bits: valid signature: %v", bits, err)
+		}
+		sig[0] ^= 1
+		if err := k.VerifyPKCS1v15(crypto.SHA256, d, sig); !errors.Is(err, rsa.ErrVerification) {
+			t.Errorf("%d bits: bad signature: %v, want rsa.ErrVerification", bits, err)
 		}
 	}
 }

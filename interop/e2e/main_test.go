@@ -11,7 +11,11 @@ import (
 	"testing"
 )
 
-var wasmBytes []byte
+// The module under test, and its path (set once by TestMain).
+var (
+	wasmBytes []byte
+	wasmPath  string
+)
 
 // TestMain builds the module once (as `make build` does) unless WASM_PATH names one.
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -34,6 +38,7 @@ func run(m *testing.M) int {
 			return 1
 		}
 	}
+	wasmPath = path
 	var err error
 	if wasmBytes, err = os.ReadFile(path); err != nil {
 		fmt.Fprintf(os.Stderr, "reading the module: %v\n", err)

@@ -1,0 +1,5 @@
+//go:build !(wasm || rsafasthalves)
+
+package rsafast
+
+const useHalves = false

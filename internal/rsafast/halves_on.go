@@ -1,0 +1,7 @@
+//go:build wasm || rsafasthalves
+
+package rsafast
+
+// useHalves selects mulAddHalves. The rsafasthalves tag runs the wasm
+// arithmetic natively, for the tests and the fuzzers.
+const useHalves = true
