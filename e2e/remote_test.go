@@ -70,6 +70,9 @@ func TestRemoteJWKS_Down(t *testing.T) {
 			if got := resp.Header("www-authenticate"); !strings.HasPrefix(got, realm+`, error="invalid_token"`) {
 				t.Errorf("www-authenticate = %q, want invalid_token", got)
 			}
+			if !strings.Contains(string(resp.Body), `"reason":"keys_unavailable"`) {
+				t.Errorf("body %s does not name keys_unavailable", resp.Body)
+			}
 			wantNoUpstream(t, h, resp)
 			if got := metric(t, h, "denied.keys_unavailable"); got != 1 {
 				t.Errorf("denied.keys_unavailable = %d, want 1", got)

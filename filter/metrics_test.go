@@ -72,3 +72,17 @@ func TestMetrics_Bounded(t *testing.T) {
 		t.Errorf("defined %d counters, limit %d", len(*defined), maxMetrics+1)
 	}
 }
+
+// TestKnownCodes: every reason code is unique and usable as a metric name as is.
+func TestKnownCodes(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range knownCodes() {
+		if seen[c] {
+			t.Errorf("code %q listed twice", c)
+		}
+		seen[c] = true
+		if metricSafe(c) != c {
+			t.Errorf("code %q is not metric-safe (%q)", c, metricSafe(c))
+		}
+	}
+}

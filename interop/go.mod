@@ -6,7 +6,7 @@ replace github.com/jwt-proxy-wasm/jwt-proxy-wasm => ../
 
 require (
 	github.com/dexidp/dex v0.0.0-20260806151424-ab64ed778070
-	github.com/envoyproxy/go-control-plane/envoy v1.37.0
+	github.com/envoyproxy/go-control-plane/envoy v1.40.0
 	github.com/go-jose/go-jose/v4 v4.1.4
 	github.com/google/go-containerregistry v0.22.1
 	istio.io/api v1.32.0

@@ -199,3 +199,37 @@ func bytesOf(b byte, n int) []byte {
 	}
 	return s
 }
+
+// TestExp65537EdgeModuli checks the arithmetic against math/big on odd
+// moduli whose limbs are all ones or nearly empty, where rare carries and
+// the final subtraction of Montgomery reduction happen most.
+func TestExp65537EdgeModuli(t *testing.T) {
+	one := big.NewInt(1)
+	pow := func(bits int) *big.Int { return new(big.Int).Lsh(one, uint(bits)) }
+	mods := []*big.Int{
+		new(big.Int).Sub(pow(2048), one),                                        // all ones
+		new(big.Int).Add(pow(2047), one),                                        // 100..001
+		new(big.Int).Add(new(big.Int).Sub(pow(3072), pow(1000)), big.NewInt(3)), // ones, then zeros, ...11
+		new(big.Int).Sub(pow(2048), big.NewInt(189)),                            // just below R
+		new(big.Int).Add(pow(4095), new(big.Int).Sub(pow(64), one)),
+	}
+	for _, n := range mods {
+		k, ok := New(&rsa.PublicKey{N: n, E: 65537})
+		if !ok {
+			t.Fatalf("New refused %d-bit modulus", n.BitLen())
+		}
+		xs := []*big.Int{big.NewInt(0), one, big.NewInt(2), new(big.Int).Sub(n, one), new(big.Int).Sub(n, big.NewInt(2)),
+			new(big.Int).Rsh(n, 1), new(big.Int).Sub(pow(n.BitLen()-1), one)}
+		for range 10 {
+			x, _ := rand.Int(rand.Reader, n)
+			xs = append(xs, x)
+		}
+		for _, x := range xs {
+			got, err := k.publicOp(x.FillBytes(make([]byte, k.Size())))
+			want := new(big.Int).Exp(x, big.NewInt(65537), n).FillBytes(make([]byte, k.Size()))
+			if err != nil || string(got) != string(want) {
+				t.Fatalf("modulus %x: x^65537 wrong for x = %x (err %v)", n, x, err)
+			}
+		}
+	}
+}

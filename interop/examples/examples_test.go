@@ -4,7 +4,6 @@
 package examples
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,15 +128,4 @@ func TestScenarios(t *testing.T) {
 			parsePlugin(t, f, data)
 		})
 	}
-}
-
-// jsonEqual compares two JSON documents by value.
-func jsonEqual(a, b []byte) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
-	}
-	xa, _ := json.Marshal(x)
-	ya, _ := json.Marshal(y)
-	return string(xa) == string(ya)
 }
