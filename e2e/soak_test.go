@@ -223,23 +223,25 @@ func TestFault_GarbageRequests_VMKeepsServing(t *testing.T) {
 		return out
 	}
 	tests := []struct {
-		name string
-		req  harness.Request
+		name   string
+		req    harness.Request
+		status int
+		code   string
 	}{
-		{name: "random bytes in authorization", req: get("/api/nodes", "authorization", "Bearer "+junk(300))},
-		{name: "random bytes with dots in authorization", req: get("/api/nodes", "authorization", "Bearer "+junk(100)+"."+junk(100)+"."+junk(100))},
-		{name: "random bytes in many header values", req: get("/api/nodes", many(200, func(i int) string { return fmt.Sprintf("x-junk-%d", i) }, func(int) string { return junk(64) })...)},
-		{name: "random bytes in header names", req: get("/api/nodes", many(50, func(int) string { return junk(16) }, func(int) string { return "v" })...)},
-		{name: "NUL, CR and LF in authorization", req: get("/api/nodes", "authorization", "Bearer a\x00b\r\nx-injected: 1")},
-		{name: "10,000 headers", req: get("/api/nodes", many(10000, func(i int) string { return fmt.Sprintf("x-h-%d", i) }, func(int) string { return "v" })...)},
-		{name: "1,000 authorization headers", req: get("/api/nodes", many(1000, func(int) string { return "authorization" }, func(int) string { return "Bearer " + junk(40) })...)},
-		{name: "1,000 cookie headers", req: get("/api/nodes", many(1000, func(int) string { return "cookie" }, func(int) string { return junk(40) })...)},
-		{name: "random path", req: harness.Request{Path: "/api/" + junk(200), Worker: 0}},
-		{name: "100 KB path", req: harness.Request{Path: "/api/" + strings.Repeat("a/", 50<<10), Worker: 0}},
-		{name: "empty path and method", req: harness.Request{Method: " ", Path: "", Worker: 0}},
-		{name: "random method and authority", req: harness.Request{Method: junk(10), Authority: junk(30), Path: "/api/nodes", Worker: 0}},
-		{name: "1 MB random body", req: harness.Request{Method: "POST", Path: "/api/nodes", Body: []byte(junk(1 << 20)), Worker: 0}},
-		{name: "random bytes on a public route", req: get("/health", "authorization", junk(500), "cookie", junk(500))},
+		{name: "random bytes in authorization", req: get("/api/nodes", "authorization", "Bearer "+junk(300)), status: 401, code: "token_malformed"},
+		{name: "random bytes with dots in authorization", req: get("/api/nodes", "authorization", "Bearer "+junk(100)+"."+junk(100)+"."+junk(100)), status: 401, code: "token_malformed"},
+		{name: "random bytes in many header values", req: get("/api/nodes", many(200, func(i int) string { return fmt.Sprintf("x-junk-%d", i) }, func(int) string { return junk(64) })...), status: 401, code: "token_missing"},
+		{name: "random bytes in header names", req: get("/api/nodes", many(50, func(int) string { return junk(16) }, func(int) string { return "v" })...), status: 401, code: "token_missing"},
+		{name: "NUL, CR and LF in authorization", req: get("/api/nodes", "authorization", "Bearer a\x00b\r\nx-injected: 1"), status: 401, code: "token_malformed"},
+		{name: "10,000 headers", req: get("/api/nodes", many(10000, func(i int) string { return fmt.Sprintf("x-h-%d", i) }, func(int) string { return "v" })...), status: 401, code: "token_missing"},
+		{name: "1,000 authorization headers", req: get("/api/nodes", many(1000, func(int) string { return "authorization" }, func(int) string { return "Bearer " + junk(40) })...), status: 401, code: "token_ambiguous"},
+		{name: "1,000 cookie headers", req: get("/api/nodes", many(1000, func(int) string { return "cookie" }, func(int) string { return junk(40) })...), status: 401, code: "token_missing"},
+		{name: "random path", req: harness.Request{Path: "/api/" + junk(200), Worker: 0}, status: 400, code: "path_rejected"},
+		{name: "100 KB path", req: harness.Request{Path: "/api/" + strings.Repeat("a/", 50<<10), Worker: 0}, status: 400, code: "path_rejected"},
+		{name: "empty path and method", req: harness.Request{Method: " ", Path: "", Worker: 0}, status: 403, code: "no_route"},
+		{name: "random method and authority", req: harness.Request{Method: junk(10), Authority: junk(30), Path: "/api/nodes", Worker: 0}, status: 401, code: "token_missing"},
+		{name: "1 MB random body", req: harness.Request{Method: "POST", Path: "/api/nodes", Body: []byte(junk(1 << 20)), Worker: 0}, status: 401, code: "token_missing"},
+		{name: "random bytes on a public route", req: get("/health", "authorization", junk(500), "cookie", junk(500)), status: 200, code: ""},
 	}
 	h := start(t, baseConfig("local_jwks", localJWKS(t), nil).json(t))
 	goodReq := bearer(mint(t, "RS256", good(nil), nil))
@@ -257,10 +259,11 @@ func TestFault_GarbageRequests_VMKeepsServing(t *testing.T) {
 			if resp.Upstream != nil {
 				hits++
 			}
-			t.Logf("status %d, %s", resp.Status, resp.Body)
-			protected := strings.HasPrefix(tc.req.Path, "/api/")
-			if protected && (resp.Status < 400 || resp.Upstream != nil) {
-				t.Errorf("garbage on a protected route: status %d, upstream reached %v", resp.Status, resp.Upstream != nil)
+			if resp.Status != tc.status || (tc.code != "" && !strings.Contains(string(resp.Body), `"reason":"`+tc.code+`"`)) {
+				t.Errorf("status %d (%s), want %d %s", resp.Status, resp.Body, tc.status, tc.code)
+			}
+			if tc.status != 200 && resp.Upstream != nil {
+				t.Errorf("garbage on a protected route reached the upstream")
 			}
 			if h.VMFailed(0) {
 				t.Fatalf("the VM failed: %v", h.Logs()[len(h.Logs())-1].Msg)

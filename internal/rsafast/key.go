@@ -14,6 +14,7 @@ package rsafast
 import (
 	"crypto/rsa"
 	"math/big"
+	"math/bits"
 	"runtime"
 )
 
@@ -47,16 +48,15 @@ func New(pub *rsa.PublicKey) (*PublicKey, bool) {
 	if pub == nil || pub.N == nil || pub.E != 65537 || pub.N.Bit(0) == 0 {
 		return nil, false
 	}
-	bits := pub.N.BitLen()
-	if bits < MinBits || bits > MaxBits {
+	nbits := pub.N.BitLen()
+	if nbits < MinBits || nbits > MaxBits {
 		return nil, false
 	}
-	k := (bits + limbBits - 1) / limbBits
-	rr := new(big.Int).Lsh(big.NewInt(1), uint(2*k*limbBits))
-	rr.Mod(rr, pub.N)
-	m := modulus{n: limbsFromBig(pub.N, k), rr: limbsFromBig(rr, k)}
+	k := (nbits + limbBits - 1) / limbBits
+	m := modulus{n: limbsFromBig(pub.N, k)}
 	m.n0 = negInverse(m.n[0])
-	return &PublicKey{pub: pub, std: stdHasAsm(k), size: (bits + 7) / 8, bits: bits, m: m}, true
+	m.rr = m.computeRR(nbits)
+	return &PublicKey{pub: pub, std: stdHasAsm(k), size: (nbits + 7) / 8, bits: nbits, m: m}, true
 }
 
 // stdHasAsm reports whether crypto/rsa has assembly for a k-limb modulus on
@@ -84,6 +84,27 @@ func negInverse(x limb) limb {
 		inv *= 2 - x*inv
 	}
 	return -inv
+}
+
+// computeRR returns R² mod n with the Montgomery arithmetic itself (no
+// division): 2^(nbits-1) < n doubled up to R mod n, the Montgomery form of 1;
+// then square-and-double along the bits of log2(R) = 64k gives the Montgomery
+// form of 2^(64k), which is R*R mod n.
+func (m *modulus) computeRR(nbits int) []limb {
+	k := len(m.n)
+	x, t := make([]limb, k), make([]limb, 2*k)
+	x[(nbits-1)/limbBits] = 1 << ((nbits - 1) % limbBits)
+	for range k*limbBits - nbits + 1 {
+		m.double(x)
+	}
+	e := k * limbBits
+	for i := bits.Len(uint(e)) - 1; i >= 0; i-- {
+		m.sqr(x, x, t)
+		if e>>i&1 == 1 {
+			m.double(x)
+		}
+	}
+	return x
 }
 
 // limbsFromBig returns x as k little-endian limbs; x must fit.

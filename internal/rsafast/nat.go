@@ -44,6 +44,17 @@ func sub(z, y []limb) (b limb) {
 	return b
 }
 
+// double sets x = 2x mod n for x < n.
+func (m *modulus) double(x []limb) {
+	var c limb
+	for i, xi := range x {
+		x[i], c = xi<<1|c, xi>>(limbBits-1)
+	}
+	if c != 0 || !less(x, m.n) {
+		sub(x, m.n) // 2x < 2n: once is enough; a carry out cancels the borrow
+	}
+}
+
 // redc sets z = t * R⁻¹ mod n for t < n*R (Montgomery reduction). t has
 // 2k limbs and is overwritten; z has k limbs.
 func (m *modulus) redc(z, t []limb) {
