@@ -162,7 +162,7 @@ func (ctx *httpContext) run() types.Action {
 	}
 	providers := make([]*config.Provider, 0, 2)
 	var sources []config.Source
-	for _, name := range requiredProviders(rule.Requires) {
+	for _, name := range rule.RequiredProviders() {
 		pv := cfg.ByName[name]
 		if pv == nil {
 			panic(fmt.Sprintf("rule %s requires unknown provider %q", rule.Name, name))
@@ -274,30 +274,6 @@ func (ctx *httpContext) waitForKeys(need []*keyState) types.Action {
 	}
 	ctx.state = stateCalling
 	return types.ActionPause
-}
-
-// requiredProviders lists the provider names a requirement mentions, in order, once each.
-func requiredProviders(r *policy.Requirement) []string {
-	var out []string
-	seen := map[string]bool{}
-	var walk func(*policy.Requirement)
-	walk = func(r *policy.Requirement) {
-		if r == nil {
-			return
-		}
-		if r.Provider != "" && !seen[r.Provider] {
-			seen[r.Provider] = true
-			out = append(out, r.Provider)
-		}
-		for _, x := range r.AnyOf {
-			walk(x)
-		}
-		for _, x := range r.AllOf {
-			walk(x)
-		}
-	}
-	walk(r)
-	return out
 }
 
 // allow adds the verified providers' headers and strips the token unless it is forwarded.

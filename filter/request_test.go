@@ -1,12 +1,10 @@
 package filter
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/tidwall/gjson"
 
-	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 )
 
 func Test_claimHeaderValue(t *testing.T) {
@@ -33,19 +31,6 @@ func Test_claimHeaderValue(t *testing.T) {
 				t.Errorf("claimHeaderValue() = %q, %v; want %q, %v", got, ok, tc.want, tc.wantOK)
 			}
 		})
-	}
-}
-
-func Test_requiredProviders(t *testing.T) {
-	req := &policy.Requirement{AnyOf: []*policy.Requirement{
-		{Provider: "b"},
-		{AllOf: []*policy.Requirement{{Provider: "a"}, {Provider: "b"}, {Provider: "c"}}},
-	}}
-	if got, want := requiredProviders(req), []string{"b", "a", "c"}; !slices.Equal(got, want) {
-		t.Errorf("requiredProviders() = %q, want %q", got, want)
-	}
-	if got := requiredProviders(nil); len(got) != 0 {
-		t.Errorf("requiredProviders(nil) = %q, want none", got)
 	}
 }
 

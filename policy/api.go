@@ -48,6 +48,7 @@ type Rule struct {
 	SourceRanges []netip.Prefix
 
 	Requires   *Requirement // nil: public, no token needed
+	providers  []string     // Requires.Providers(), computed once by New
 	Conditions []Condition  // all must hold on the principal's claims; none when public
 	Format     Format
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math/big"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -212,11 +213,17 @@ func TestExp65537EdgeModuli(t *testing.T) {
 		new(big.Int).Add(new(big.Int).Sub(pow(3072), pow(1000)), big.NewInt(3)), // ones, then zeros, ...11
 		new(big.Int).Sub(pow(2048), big.NewInt(189)),                            // just below R
 		new(big.Int).Add(pow(4095), new(big.Int).Sub(pow(64), one)),
+		new(big.Int).Add(pow(2110), big.NewInt(12345)), // 2111 bits: R = 2^2112
+		new(big.Int).Sub(pow(8192), one),
 	}
 	for _, n := range mods {
 		k, ok := New(&rsa.PublicKey{N: n, E: 65537})
 		if !ok {
 			t.Fatalf("New refused %d-bit modulus", n.BitLen())
+		}
+		rr := new(big.Int).Lsh(one, uint(2*len(k.m.n)*limbBits))
+		if want := limbsFromBig(rr.Mod(rr, n), len(k.m.n)); !slices.Equal(k.m.rr, want) {
+			t.Fatalf("modulus %x: R² mod n wrong", n)
 		}
 		xs := []*big.Int{big.NewInt(0), one, big.NewInt(2), new(big.Int).Sub(n, one), new(big.Int).Sub(n, big.NewInt(2)),
 			new(big.Int).Rsh(n, 1), new(big.Int).Sub(pow(n.BitLen()-1), one)}

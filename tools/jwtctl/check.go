@@ -217,7 +217,7 @@ func evaluate(cfg *config.Config, req *policy.Request, token string, given map[s
 		x.decision = d
 		return x
 	}
-	for _, name := range requiredProviders(rule.Requires) {
+	for _, name := range rule.RequiredProviders() {
 		x.providers = append(x.providers, cfg.ByName[name])
 	}
 	if len(token) > cfg.MaxTokenBytes {
@@ -278,31 +278,6 @@ func (x *explanation) deny(d policy.Decision, f policy.Format) *explanation {
 	x.format = f
 	x.reply = policy.Render(d, f, x.req)
 	return x
-}
-
-// requiredProviders lists the providers a requirement names, in order, once each (as the
-// filter does).
-func requiredProviders(r *policy.Requirement) []string {
-	var out []string
-	seen := map[string]bool{}
-	var walk func(*policy.Requirement)
-	walk = func(r *policy.Requirement) {
-		if r == nil {
-			return
-		}
-		if r.Provider != "" && !seen[r.Provider] {
-			seen[r.Provider] = true
-			out = append(out, r.Provider)
-		}
-		for _, x := range r.AnyOf {
-			walk(x)
-		}
-		for _, x := range r.AllOf {
-			walk(x)
-		}
-	}
-	walk(r)
-	return out
 }
 
 // culprit is the required provider whose failure gave the decision's code, and its error.
