@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/tidwall/gjson"
-
 )
 
 func Test_claimHeaderValue(t *testing.T) {
