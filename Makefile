@@ -8,7 +8,7 @@ FUZZTIME  ?= 10s
 # strictest (envoy-1.33), the tests named *Smoke* in envoy-latest.
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit e2e bench fuzz lint fmt check demo clean
+.PHONY: help build test unit e2e interop bench fuzz lint fmt check demo image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -21,7 +21,7 @@ $(WASM): FORCE
 
 FORCE:
 
-test: lint unit build e2e ## everything CI runs: lint, unit tests, the compiled module under the e2e host
+test: lint unit build e2e interop ## everything CI runs: lint, unit tests, the compiled module under the e2e host, Dex and examples
 
 unit: ## unit tests of the pure packages (native)
 	$(GO) test -count=1 ./jwks/... ./jwt/... ./config/... ./policy/... ./filter/... ./tools/... ./scripts/...
@@ -29,6 +29,12 @@ unit: ## unit tests of the pure packages (native)
 e2e: build ## end-to-end tests of build/jwt-proxy-wasm.wasm under the Envoy-like wazero host, both WASI profiles
 	WASM_PATH=$(CURDIR)/$(WASM) E2E_PROFILE=envoy-1.33 $(GO) test -count=1 -timeout 15m ./e2e/...
 	WASM_PATH=$(CURDIR)/$(WASM) E2E_PROFILE=envoy-latest $(GO) test -count=1 -timeout 10m -run 'Smoke' ./e2e/...
+
+interop: build ## the interop module: Dex end to end, Envoy/Istio example validation, OCI image round trip
+	cd interop && WASM_PATH=$(CURDIR)/$(WASM) $(GO) test -count=1 -timeout 15m ./...
+
+image: build ## write the module as an OCI image Istio can pull (build/image)
+	cd interop && $(GO) run ./cmd/image -wasm ../$(WASM) -o ../build/image
 
 bench: build ## benchmarks: native verification and the compiled module under the e2e host
 	$(GO) test -run '^$$' -bench . -benchmem ./jwt/... ./jwks/... ./policy/...
@@ -41,12 +47,14 @@ lint: ## gofmt and go vet (native and wasip1)
 	  if [ -n "$$out" ]; then echo "gofmt would change (run make fmt):"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet . ./filter/...
+	cd interop && $(GO) vet ./...
 
 fmt: ## rewrite files with gofmt
 	gofmt -w $$(git ls-files '*.go')
 
 check: fmt ## fmt + go mod tidy, then fail if anything changed
 	$(GO) mod tidy
+	cd interop && $(GO) mod tidy
 	@git diff --exit-code || { echo "files changed: commit the formatting / go.mod changes"; exit 1; }
 
 demo: build ## the local demo: filter + IdP + upstream, with curl lines to try

@@ -17,6 +17,7 @@ type Config struct {
 	ByIssuer  map[string]*Provider // providers with an issuer; the rest are in AnyIssuer
 	AnyIssuer []*Provider          // providers without `issuer` (accept any iss), sorted by name
 	Policy    *policy.Engine
+	Reply     policy.Format // the global `reply`; Policy.ReplyFormat falls back to it
 
 	MaxTokenBytes  int // longer tokens are rejected before parsing (401)
 	MaxHeaderBytes int // a credential header longer than this -> 431

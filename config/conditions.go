@@ -85,9 +85,10 @@ func (p *parser) knownProviders(got string) string {
 }
 
 var (
-	conditionFields = []string{"claim", "role", "equals", "one_of", "exists", "prefix", "contains", "has_permission", "delimiter", "not", "message"}
-	operators       = []string{"equals", "one_of", "exists", "prefix", "contains", "has_permission"}
-	opByName        = map[string]policy.Op{
+	conditionFields = []string{"claim", "role", "equals", "one_of", "exists", "prefix", "contains", "has_permission", "delimiter", "not", "message",
+		"optional", "select", "map_roles"}
+	operators = []string{"equals", "one_of", "exists", "prefix", "contains", "has_permission"}
+	opByName  = map[string]policy.Op{
 		"equals": policy.OpEquals, "one_of": policy.OpEquals, "exists": policy.OpExists,
 		"prefix": policy.OpPrefix, "contains": policy.OpContains, "has_permission": policy.OpHasPermission,
 	}
@@ -119,7 +120,16 @@ func (p *parser) condition(path string, v gjson.Result, rc *ruleContext, caps ca
 	ok := p.object(path, v, conditionFields, func(key, kpath string, val gjson.Result) {
 		switch key {
 		case "claim":
-			c.Claim, _ = p.str(kpath, val, false)
+			c.Claim, _ = p.claimPath(kpath, val)
+		case "optional":
+			c.Optional, _ = p.boolean(kpath, val)
+		case "select":
+			c.Select = p.selectEntry(kpath, val, caps)
+		case "map_roles":
+			c.Roles, _ = p.boolean(kpath, val)
+			if c.Roles && rc.rolePermissions == nil {
+				p.errorf(val.Index, kpath, `define them: "role_permissions": {"admin": ["admin:*"], "viewer": ["*:read"]}`, "needs role_permissions")
+			}
 		case "role":
 			s, ok := p.str(kpath, val, false)
 			if !ok {
@@ -168,6 +178,12 @@ func (p *parser) condition(path string, v gjson.Result, rc *ruleContext, caps ca
 		p.errorf(end(v), path, "add one of "+strings.Join(operators, ", "), "has no operator")
 	case !hasClaim && !hasRole:
 		p.errorf(end(v), join(path, "claim"), `name the claim ("scope", "realm_access.roles") or use "role"`, "required")
+	}
+	if c.Roles && op != "has_permission" && op != "" {
+		p.errorf(end(v), join(path, "map_roles"), "use it with has_permission", "has no effect with %s", op)
+	}
+	if (c.Select != nil || c.Optional) && hasRole {
+		p.errorf(end(v), path, "use select and optional with claim", "not allowed with role")
 	}
 	if delim.Exists() && op != "contains" && op != "has_permission" {
 		p.errorf(delim.Index, join(path, "delimiter"), "use it with contains or has_permission", "has no effect here")

@@ -173,7 +173,7 @@ func (p *parser) claimToHeader(path string, v gjson.Result) (ClaimToHeader, bool
 		if key == "header_name" {
 			ch.Header, ok = p.headerName(kpath, val)
 		} else {
-			ch.Claim, ok = p.str(kpath, val, false)
+			ch.Claim, ok = p.claimPath(kpath, val)
 		}
 		if ok {
 			good++

@@ -6,7 +6,7 @@ import (
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 )
 
-var rootFields = []string{"providers", "rules", "default", "superuser_permission", "roles", "reply", "limits"}
+var rootFields = []string{"providers", "rules", "default", "superuser_permission", "roles", "reply", "limits", "role_permissions"}
 
 // parse walks the top level, then parses the parts in dependency order: replies and roles
 // before the rules that use them, providers before the rules that name them. Errors are
@@ -30,6 +30,9 @@ func (p *parser) parse(root gjson.Result) {
 	}
 	if v, ok := parts["roles"]; ok {
 		p.roles(v, rc.roles)
+	}
+	if v, ok := parts["role_permissions"]; ok {
+		rc.rolePermissions = p.rolePermissions(v)
 	}
 	var superuser string
 	if v, ok := parts["superuser_permission"]; ok {
@@ -59,7 +62,9 @@ func (p *parser) parse(root gjson.Result) {
 	for _, pr := range c.Providers {
 		ids[pr.Name] = pr.IdentityClaim
 	}
-	eng, err := policy.New(policy.Options{Rules: rules, Default: def, Superuser: superuser, IdentityClaims: ids})
+	c.Reply = rc.reply
+	eng, err := policy.New(policy.Options{Rules: rules, Default: def, Superuser: superuser, IdentityClaims: ids,
+		Reply: rc.reply, RolePermissions: rc.rolePermissions})
 	if err != nil {
 		p.errorf(end(root), "rules", "", "%v", err)
 		return

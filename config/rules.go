@@ -15,6 +15,8 @@ type ruleContext struct {
 	roles map[string][]string
 	reply policy.Format
 	names map[string]bool // rule names seen
+	// rolePermissions is `role_permissions`: role name -> permissions, for map_roles.
+	rolePermissions map[string][]string
 }
 
 var (

@@ -67,6 +67,11 @@ func TestAttack_Credentials(t *testing.T) {
 		{name: "two Authorization headers, garbage then valid", req: with(func(t *testing.T, a, _ string) harness.Request {
 			return auth("Bearer garbage", "Bearer "+a)(t)
 		}), status: 401, code: "token_ambiguous"},
+		// Another scheme is not our credential; the filter removes every Authorization header
+		// before the upstream (forward is off), so the Basic one does not travel on either.
+		{name: "Basic and Bearer Authorization headers", req: with(func(t *testing.T, a, _ string) harness.Request {
+			return auth("Basic YWxpY2U6c2VjcmV0", "Bearer "+a)(t)
+		}), status: 200},
 		{name: "token in header and query, same", config: twoPlaces, req: with(func(t *testing.T, a, _ string) harness.Request {
 			return get("/api/nodes?access_token="+a, "authorization", "Bearer "+a)
 		}), status: 200},

@@ -223,6 +223,13 @@ func runAttacks(t *testing.T, tests []attack) {
 				return
 			}
 			wantNoUpstream(t, h, resp)
+			if tc.status == 401 {
+				// RFC 6750 section 3.1: no error code when no token was sent.
+				wa := resp.Header("www-authenticate")
+				if !strings.HasPrefix(wa, "Bearer realm=") || strings.Contains(wa, `error="invalid_token"`) == (tc.code == "token_missing") {
+					t.Errorf("www-authenticate = %q for %s", wa, tc.code)
+				}
+			}
 			if tc.status != 431 { // 431 is a plain-text reply; its code is in the metric only
 				if want := `"reason":"` + tc.code + `"`; !strings.Contains(string(resp.Body), want) {
 					t.Errorf("body %s does not hold %s", resp.Body, want)
@@ -352,9 +359,19 @@ func TestAttack_Header(t *testing.T) {
 		{name: "duplicate iss, one escaped", req: tok(func(t *testing.T) string {
 			return rs(t, rsHeader, strings.TrimSuffix(payload(), "}")+`,"i\u0073s":"https://evil.example.com"}`)
 		}), status: 401, code: "token_malformed"},
+		// Stack exhaustion: deep nesting within the token size limit; the scanner bounds depth.
+		{name: "payload nested 5,000 deep", req: tok(func(t *testing.T) string {
+			return rs(t, rsHeader, strings.TrimSuffix(payload(), "}")+`,"x":`+nested(5000)+`}`)
+		}), status: 401, code: "token_malformed"},
+		{name: "header nested 5,000 deep", req: tok(func(t *testing.T) string {
+			return rs(t, `{"alg":"RS256","kid":"k-RS256","x":`+nested(5000)+`}`, payload())
+		}), status: 401, code: "token_malformed"},
 	}
 	runAttacks(t, tests)
 }
+
+// nested is a JSON array n levels deep.
+func nested(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 
 // TestAttack_KeyURLsNeverFetched: with a remote provider and an attacker's server reachable
 // as a cluster, jku/x5u URLs are never called; the only callout goes to the provider's IdP.

@@ -143,12 +143,12 @@ func (ctx *httpContext) run() types.Action {
 	route, ok := cfg.Policy.Match(ctx.req)
 	if !ok || route.Rule == nil {
 		// policy answers 403 no_route, or 400 path_rejected for an ambiguous path. There is
-		// no rule, hence no rule format: the default one.
+		// no rule, hence the default rule's format or the global reply.
 		d := cfg.Policy.Decide(route, nil, ctx.req)
 		if d.Allow || d.Status < 400 {
 			d = policy.Decision{Status: 403, Code: codeNoRoute, Message: "no rule matches the request"}
 		}
-		return ctx.deny(d, policy.Format{}, "")
+		return ctx.deny(d, cfg.Policy.ReplyFormat(route), "")
 	}
 	rule := route.Rule
 	if rule.Requires == nil {
@@ -217,16 +217,23 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 		return outcomes, "", nil
 	}
 	p := ctx.plugin
-	tok, perr := jwt.Parse(f.token)
+	var tok *jwt.Token
+	var perr error
 	iss := ""
-	if perr == nil {
-		iss = tok.UnverifiedIssuer() // only picks the provider; Verify checks it again
-	}
 	for _, pv := range providers {
 		var o policy.Outcome
+		holds := f.holds(pv.Sources)
+		hit := holds && p.cachedOutcome(f.token, pv, &o) // tokencache.go
+		if holds && !hit && tok == nil && perr == nil {
+			// Parsed on a cache miss only; a copy, so a cached token does not pin the header.
+			if tok, perr = jwt.Parse(strings.Clone(f.token)); perr == nil {
+				iss = tok.UnverifiedIssuer() // only picks the provider; Verify checks it again
+			}
+		}
 		switch {
-		case !f.holds(pv.Sources):
+		case !holds:
 			o.Missing = true
+		case hit:
 		case perr != nil:
 			o.Err = perr
 		case pv.Issuer != "" && p.cfg.ByIssuer[iss] != pv:
@@ -246,6 +253,7 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 				o.Err = err
 			} else {
 				o.Claims = claims
+				p.cacheVerified(tok, pv, ks, claims)
 			}
 		}
 		outcomes[pv.Name] = o

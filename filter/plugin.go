@@ -9,6 +9,7 @@ import (
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/config"
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/tokencache"
 )
 
 // tickPeriod drives background key work. Today it only re-dispatches a JWKS fetch whose
@@ -27,6 +28,8 @@ type pluginContext struct {
 	streams      map[uint32]*httpContext // live HTTP contexts, for resuming paused ones
 	claimHeaders []string                // every header the filter sets; stripped from requests
 	now          func() time.Time        // the host clock (WASI); a field so native tests can inject it
+	tokens       *tokencache.Cache       // verified tokens (tokencache.go); made on first use
+	keyVersions  tokencache.Versions     // numbers each provider's key sets for the cache
 }
 
 func newPluginContext(id uint32) *pluginContext {

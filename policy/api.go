@@ -77,7 +77,12 @@ type Condition struct {
 	// Optional: an absent (or null) claim satisfies the condition; a present one must hold.
 	// Inmanta's urn:inmanta:env scopes a token only when present.
 	Optional bool
-	Message  string // 403 description ("agent role required"); default names the condition
+	// Select narrows an array claim to one element's field before comparing (per-tenant roles).
+	Select *Select
+	// Roles: the claim's members are role names, each standing for its permissions in
+	// Options.RolePermissions (with OpHasPermission).
+	Roles   bool
+	Message string // 403 description ("agent role required"); default names the condition
 }
 
 // Op is a comparison.
@@ -134,6 +139,12 @@ type Options struct {
 	// IdentityClaims names, per provider, the claim that identifies the caller (azp, sub,
 	// appid, email); a provider absent here uses "sub".
 	IdentityClaims map[string]string
+	// Reply is the configuration's global reply format, for denials without a rule (no match,
+	// refused path) when there is no default rule.
+	Reply Format
+	// RolePermissions maps role names to the permissions they grant, for conditions with
+	// Roles set (Infracast's per-tenant roles: "admin" -> ["admin:*"]).
+	RolePermissions map[string][]string
 }
 
 // New compiles the rules (templates, regexes). Errors name the rule. See engine.go.
@@ -149,7 +160,7 @@ type Route struct {
 type Capture struct{ Name, Value string }
 
 // ReplyFormat is how a denial on route is written: the rule's format, else the default
-// rule's (a refused path or no match), else JSON.
+// rule's (a refused path or no match), else Options.Reply (JSON by default).
 func (e *Engine) ReplyFormat(route Route) Format {
 	switch {
 	case route.Rule != nil:
@@ -157,7 +168,7 @@ func (e *Engine) ReplyFormat(route Route) Format {
 	case e.def != nil:
 		return e.def.rule.Format
 	}
-	return Format{}
+	return e.opts.Reply
 }
 
 // Match returns the first rule that matches, or the default; ok is false when neither exists,
@@ -204,5 +215,5 @@ type Reply struct {
 // 401 `..., error="invalid_token"`; 403 -> `..., error="insufficient_scope"`.
 // Bodies: JSON {"error":{"code":"UNAUTHORIZED","message":"...","reason":"token_expired"}},
 // JSON-RPC {"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"...","data":{"reason":"..."}}},
-// or the message as text/plain. HideDetails sends generic messages and no reason.
+// or the message as text/plain then a line "reason: token_expired". HideDetails sends generic messages and no reason.
 func Render(d Decision, f Format, r *Request) Reply { return render(d, f, r) }

@@ -17,6 +17,9 @@ const maxValues = 16
 // absence itself, and an Optional condition's absent claim).
 func (e *Engine) holds(c *Condition, provider string, claims *jwt.Claims, route Route, r *Request) bool {
 	res := claims.Get(e.claimPath(c, provider))
+	if c.Select != nil {
+		res = selectEntry(res, c.Select, route, r)
+	}
 	present := res.Exists() && res.Type != gjson.Null
 	if c.Op == OpExists {
 		return present != c.Negate
@@ -60,7 +63,7 @@ func (e *Engine) holds(c *Condition, provider string, claims *jwt.Claims, route 
 			return !match
 		})
 	case OpHasPermission:
-		readable = eachMember(res, c.Delimiter, func(m string) bool {
+		f := func(m string) bool {
 			for _, v := range vals {
 				if grants(m, v, e.opts.Superuser) {
 					match = true
@@ -68,7 +71,11 @@ func (e *Engine) holds(c *Condition, provider string, claims *jwt.Claims, route 
 				}
 			}
 			return true
-		})
+		}
+		if c.Roles {
+			f = e.rolePermissions(f)
+		}
+		readable = eachMember(res, c.Delimiter, f)
 	}
 	if !readable {
 		return false

@@ -18,7 +18,8 @@ const (
 )
 
 // Codes lists every code policy itself emits, for metrics registration and tests.
-var Codes = []string{CodeTokenMissing, CodeTokenInvalid, CodeInsufficientPermissions, CodeSourceNotAllowed, CodeNoRoute, CodePathRejected}
+var Codes = []string{CodeTokenMissing, CodeTokenInvalid, CodeInsufficientPermissions, CodeSourceNotAllowed, CodeNoRoute, CodePathRejected,
+	CodeAPIKeyInvalid, CodeAPIKeyExpired, CodeCertificateMismatch, CodeCertificateRequired, CodeBodyInvalid, CodeBodyTooLarge}
 
 // verdict is one requirement's result: ok with a principal (possibly none), or a failure.
 type verdict struct {
@@ -81,6 +82,10 @@ func sourceAllowed(rule *Rule, r *Request) bool {
 func tokenDenial(err error) Decision {
 	if err == nil {
 		return Decision{Status: 401, Code: CodeTokenMissing, Message: "a bearer token is required"}
+	}
+	var pd *Denial
+	if errors.As(err, &pd) {
+		return Decision{Status: pd.Status, Code: pd.Code, Message: pd.Message}
 	}
 	var je *jwt.Error
 	if errors.As(err, &je) {

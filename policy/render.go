@@ -15,6 +15,7 @@ const (
 	MsgInvalidToken = "Invalid or expired token"
 	MsgForbidden    = "Insufficient permissions"
 	MsgBadRequest   = "Bad request"
+	MsgTooLarge     = "Request body too large"
 )
 
 func render(d Decision, f Format, r *Request) Reply {
@@ -41,13 +42,19 @@ func render(d Decision, f Format, r *Request) Reply {
 	switch f.Kind {
 	case FormatText:
 		headers = append(headers, [2]string{"content-type", "text/plain; charset=utf-8"})
+		// First line for people, second for machines: "reason: token_expired".
 		b.WriteString(msg)
 		b.WriteByte('\n')
+		if reason != "" {
+			b.WriteString("reason: ")
+			b.WriteString(reason)
+			b.WriteByte('\n')
+		}
 	case FormatJSONRPC:
 		headers = append(headers, [2]string{"content-type", "application/json"})
 		// The request body is not read before deciding, so the id is unknown: null (JSON-RPC 2.0 §5).
 		code := -32001
-		if status == 400 {
+		if status == 400 || status == 413 {
 			code = -32600
 		}
 		b.WriteString(`{"jsonrpc":"2.0","id":null,"error":{"code":`)
@@ -83,6 +90,8 @@ func genericMessage(status int, code string) string {
 		return MsgInvalidToken
 	case status == 400:
 		return MsgBadRequest
+	case status == 413:
+		return MsgTooLarge
 	}
 	return MsgForbidden
 }
@@ -95,6 +104,8 @@ func statusWord(status int) string {
 		return "UNAUTHORIZED"
 	case 403:
 		return "FORBIDDEN"
+	case 413:
+		return "PAYLOAD_TOO_LARGE"
 	}
 	return "ERROR"
 }

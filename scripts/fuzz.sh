@@ -25,13 +25,19 @@ mkdir -p "$logdir"
 par=()
 [ -n "${FUZZ_PARALLEL:-}" ] && par=(-parallel "$FUZZ_PARALLEL")
 
-# Candidate packages: the arguments, or every directory (outside e2e, build, testdata) with a fuzz
-# function in a test file.
+# Candidate packages: the arguments, or every package of the main module (`go list` leaves out
+# nested modules) outside e2e whose test files declare a fuzz function.
 if [ $# -gt 0 ]; then
 	pkgs=("$@")
 else
-	mapfile -t pkgs < <(grep -rlE '^func Fuzz[A-Za-z0-9_]*\(' --include='*_test.go' . |
-		grep -vE '^\./(e2e|build)/|/testdata/' | xargs -r -n1 dirname | sort -u)
+	pkgs=()
+	while read -r dir; do
+		rel=.${dir#"$root"}
+		case "$rel/" in ./e2e/* | ./build/*) continue ;; esac
+		if grep -qE '^func Fuzz[A-Za-z0-9_]*\(' "$dir"/*_test.go 2>/dev/null; then
+			pkgs+=("$rel")
+		fi
+	done < <(go list -e -f '{{.Dir}}' ./...)
 fi
 if [ ${#pkgs[@]} -eq 0 ]; then
 	echo "fuzz: no fuzz targets found" >&2

@@ -1,0 +1,67 @@
+package config
+
+import (
+	"github.com/tidwall/gjson"
+
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
+)
+
+// claimPath reads a gjson path in the supported subset (see checkClaimPath).
+func (p *parser) claimPath(path string, v gjson.Result) (string, bool) {
+	s, ok := p.str(path, v, false)
+	if !ok {
+		return "", false
+	}
+	if problem := checkClaimPath(s); problem != "" {
+		p.errorf(v.Index, path, `write names separated by '.', indexes ("groups.0") or queries (#(id=="prod")); see REFERENCE.md "Claim paths"`,
+			"%q %s", s, problem)
+		return "", false
+	}
+	return s, true
+}
+
+// selectEntry parses {"key": "id", "equals": <value>, "field": "role"}: pick the element of an
+// array claim whose key equals the value, and compare its field.
+func (p *parser) selectEntry(path string, v gjson.Result, caps captureSet) *policy.Select {
+	s := &policy.Select{}
+	good := 0
+	ok := p.object(path, v, []string{"key", "equals", "field"}, func(key, kpath string, val gjson.Result) {
+		var ok bool
+		switch key {
+		case "key":
+			s.Key, ok = p.claimPath(kpath, val)
+		case "field":
+			s.Field, ok = p.claimPath(kpath, val)
+		case "equals":
+			s.Value, ok = p.operand(kpath, val, caps)
+		}
+		if ok {
+			good++
+		}
+	})
+	if !ok {
+		return nil
+	}
+	for _, f := range []string{"key", "equals", "field"} {
+		if !v.Get(f).Exists() {
+			p.errorf(end(v), join(path, f), `write {"key": "id", "equals": {"capture": "tenant"}, "field": "role"}`, "required")
+		}
+	}
+	if good != 3 {
+		return nil
+	}
+	return s
+}
+
+// rolePermissions parses `role_permissions`: role name -> non-empty list of permissions.
+func (p *parser) rolePermissions(v gjson.Result) map[string][]string {
+	out := map[string][]string{}
+	p.each("role_permissions", v, func(name, path string, rv gjson.Result) {
+		perms, ok := p.strings(path, rv)
+		if ok && len(perms) == 0 {
+			p.errorf(rv.Index, path, `list what the role grants, e.g. ["*:read"]`, "must not be empty")
+		}
+		out[name] = perms
+	})
+	return out
+}

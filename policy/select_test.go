@@ -1,0 +1,64 @@
+package policy
+
+import "testing"
+
+// TestDecide_TenantRoles: Infracast's per-tenant roles. The role in the tenant named by the
+// path is mapped to permissions, then has_permission applies.
+func TestDecide_TenantRoles(t *testing.T) {
+	tenants := `{"tenants":[{"id":"prod","role":"admin"},{"id":"staging","role":"viewer"},{"id":"dev","role":"editor"},"junk",{"id":7,"role":"admin"}]}`
+	roles := map[string][]string{"admin": {"admin:*"}, "viewer": {"*:read"}, "editor": {"nodes:read", "nodes:write"}}
+	sel := &Select{Key: "id", Value: Value{Capture: "tenant"}, Field: "role"}
+	tests := []struct {
+		name      string
+		path      string
+		want      string
+		claims    string
+		cond      *Condition
+		wantAllow bool
+	}{
+		{name: "admin in prod writes", path: "/t/prod/nodes", want: "nodes:write", claims: tenants, wantAllow: true},
+		{name: "viewer in staging reads", path: "/t/staging/nodes", want: "nodes:read", claims: tenants, wantAllow: true},
+		{name: "viewer in staging cannot write", path: "/t/staging/nodes", want: "nodes:write", claims: tenants},
+		{name: "editor in dev writes nodes", path: "/t/dev/nodes", want: "nodes:write", claims: tenants, wantAllow: true},
+		{name: "editor in dev cannot write jobs", path: "/t/dev/nodes", want: "jobs:write", claims: tenants},
+		{name: "no entry for the tenant", path: "/t/other/nodes", want: "nodes:read", claims: tenants},
+		{name: "numeric id compared as text", path: "/t/7/nodes", want: "nodes:read", claims: tenants, wantAllow: true},
+		{name: "unknown role grants nothing", path: "/t/prod/nodes", want: "nodes:read", claims: `{"tenants":[{"id":"prod","role":"owner"}]}`},
+		{name: "role array mapped member by member", path: "/t/prod/nodes", want: "nodes:write", claims: `{"tenants":[{"id":"prod","role":["viewer","editor"]}]}`, wantAllow: true},
+		{name: "claim not an array", path: "/t/prod/nodes", want: "nodes:read", claims: `{"tenants":{"id":"prod","role":"admin"}}`},
+		{name: "claim absent", path: "/t/prod/nodes", want: "nodes:read", claims: `{}`},
+		{name: "first matching entry wins", path: "/t/prod/nodes", want: "nodes:write", claims: `{"tenants":[{"id":"prod","role":"viewer"},{"id":"prod","role":"admin"}]}`},
+		{name: "capture cannot inject a query", path: `/t/prod")%23(id==x/nodes`, want: "nodes:read", claims: tenants},
+		{name: "role names are not permissions without Roles", path: "/t/prod/nodes", want: "admin", claims: tenants, wantAllow: true,
+			cond: &Condition{Claim: "tenants", Select: sel, Op: OpHasPermission, Values: []Value{{Literal: "admin"}}}},
+		{name: "select with equals on the role", path: "/t/staging/nodes", claims: tenants, wantAllow: true,
+			cond: &Condition{Claim: "tenants", Select: sel, Op: OpEquals, Values: []Value{{Literal: "viewer"}}}},
+		{name: "optional absent claim", path: "/t/prod/nodes", claims: `{}`, wantAllow: true,
+			cond: &Condition{Claim: "tenants", Select: sel, Op: OpEquals, Optional: true, Values: []Value{{Literal: "viewer"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Condition{Claim: "tenants", Select: sel, Roles: true, Op: OpHasPermission, Values: []Value{{Literal: tc.want}}}
+			if tc.cond != nil {
+				c = *tc.cond
+			}
+			rule := &Rule{Template: "/t/{tenant}/nodes", Requires: &Requirement{Provider: "p"}, Conditions: []Condition{c}}
+			e, err := New(Options{Rules: []*Rule{rule}, RolePermissions: roles, Superuser: "admin:*"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &Request{Path: tc.path}
+			route, ok := e.Match(r)
+			if !ok || route.Rule == nil {
+				t.Fatalf("Match(%s) found no rule", tc.path)
+			}
+			d := e.Decide(route, map[string]Outcome{"p": verified(tc.claims)}, r)
+			if d.Allow != tc.wantAllow {
+				t.Fatalf("Decide() = %+v, want allow %v", d, tc.wantAllow)
+			}
+			if !d.Allow && d.Code != CodeInsufficientPermissions {
+				t.Errorf("Code = %q, want %q", d.Code, CodeInsufficientPermissions)
+			}
+		})
+	}
+}
