@@ -21,6 +21,7 @@ type Config struct {
 
 	MaxTokenBytes  int // longer tokens are rejected before parsing (401)
 	MaxHeaderBytes int // a credential header longer than this -> 431
+	MaxBodyBytes   int // rules with body conditions buffer at most this much; more -> 413
 }
 
 // Provider is one token issuer, as in Envoy jwt_authn's JwtProvider.
@@ -39,6 +40,13 @@ type Provider struct {
 	ForwardPayloadHeader string   // header receiving the base64url payload, "" = none
 	ClaimToHeaders       []ClaimToHeader
 	IdentityClaim        string // claim naming the caller (default "sub")
+	IdentityHeader       string // header receiving the identity claim's value upstream; "" = none
+
+	// APIKeys makes this a provider of kind api_keys (no JWT keys, no issuer); nil otherwise.
+	APIKeys *APIKeys
+	// RequireCertificateBinding: tokens must carry cnf["x5t#S256"] matching the client
+	// certificate (RFC 8705). Without it, a token that carries the claim is still checked.
+	RequireCertificateBinding bool
 
 	ClockSkew         time.Duration
 	RequireExpiration bool

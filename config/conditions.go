@@ -86,7 +86,7 @@ func (p *parser) knownProviders(got string) string {
 
 var (
 	conditionFields = []string{"claim", "role", "equals", "one_of", "exists", "prefix", "contains", "has_permission", "delimiter", "not", "message",
-		"optional", "select", "map_roles"}
+		"optional", "select", "map_roles", "identity"}
 	operators = []string{"equals", "one_of", "exists", "prefix", "contains", "has_permission"}
 	opByName  = map[string]policy.Op{
 		"equals": policy.OpEquals, "one_of": policy.OpEquals, "exists": policy.OpExists,
@@ -123,6 +123,10 @@ func (p *parser) condition(path string, v gjson.Result, rc *ruleContext, caps ca
 			c.Claim, _ = p.claimPath(kpath, val)
 		case "optional":
 			c.Optional, _ = p.boolean(kpath, val)
+		case "identity":
+			if b, ok := p.boolean(kpath, val); ok && !b {
+				p.errorf(val.Index, kpath, `write "identity": true, or name the claim`, "must be true")
+			}
 		case "select":
 			c.Select = p.selectEntry(kpath, val, caps)
 		case "map_roles":
@@ -169,6 +173,15 @@ func (p *parser) condition(path string, v gjson.Result, rc *ruleContext, caps ca
 		return c, false
 	}
 	hasClaim, hasRole := v.Get("claim").Exists(), v.Get("role").Exists()
+	if id := v.Get("identity"); id.Exists() {
+		// the provider's identity claim (identity_claim: azp, sub, appid, email)
+		switch {
+		case hasClaim || hasRole:
+			p.errorf(id.Index, join(path, "identity"), "keep one of claim, role, identity", "conflicts with claim or role")
+		default:
+			c.Identity, hasClaim = true, true
+		}
+	}
 	switch {
 	case hasClaim && hasRole:
 		p.errorf(end(v), path, "split it into two conditions", "has both claim and role")
@@ -247,9 +260,9 @@ func (p *parser) operand(path string, v gjson.Result, caps captureSet) (policy.V
 	}
 	var val policy.Value
 	n := 0
-	ok := p.object(path, v, []string{"capture", "header", "query"}, func(key, kpath string, e gjson.Result) {
+	ok := p.object(path, v, []string{"capture", "header", "query", "body"}, func(key, kpath string, e gjson.Result) {
 		if n++; n > 1 {
-			p.errorf(e.Index, kpath, "keep one of capture, header, query", "conflicts with another source")
+			p.errorf(e.Index, kpath, "keep one of capture, header, query, body", "conflicts with another source")
 			return
 		}
 		switch key {
@@ -271,10 +284,12 @@ func (p *parser) operand(path string, v gjson.Result, caps captureSet) (policy.V
 			val.Header, _ = p.headerName(kpath, e)
 		case "query":
 			val.Query, _ = p.str(kpath, e, false)
+		case "body":
+			val.Body, _ = p.claimPath(kpath, e)
 		}
 	})
 	if ok && n == 0 {
-		p.errorf(end(v), path, `write {"capture": "tenant"}, {"header": "x-env"} or {"query": "env"}`, "is empty")
+		p.errorf(end(v), path, `write {"capture": "tenant"}, {"header": "x-env"}, {"query": "env"} or {"body": "agentIdentity"}`, "is empty")
 		return val, false
 	}
 	return val, ok && n == 1

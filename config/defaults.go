@@ -44,6 +44,11 @@ const (
 	DefaultMaxHeaderBytes = 64 << 10
 	MaxMaxHeaderBytes     = 1 << 20
 
+	// Rules with body conditions buffer the body inside the VM (one per worker and request):
+	// 64 KiB by default, 4 MiB at most.
+	DefaultMaxBodyBytes = 64 << 10
+	MaxMaxBodyBytes     = 4 << 20
+
 	// Inmanta asks for a key "with minimal length equal to the length of the HMAC (HS256 ==
 	// 256)"; RFC 7518 3.2 requires it: a shorter HMAC secret is refused.
 	MinSecretBytes = 32

@@ -14,10 +14,11 @@ var providerFields = []string{
 	"issuer", "audiences", "algorithms", "remote_jwks", "local_jwks", "oidc",
 	"from_headers", "from_params", "from_cookies", "forward", "forward_payload_header",
 	"claim_to_headers", "identity_claim", "clock_skew_seconds", "require_expiration", "max_lifetime",
+	"identity_header", "api_keys", "trusted_hops", "require_certificate_binding",
 }
 
 // keySources are exclusive, as Envoy's jwks_source_specifier oneof (plus discovery).
-var keySources = []string{"local_jwks", "remote_jwks", "oidc"}
+var keySources = []string{"local_jwks", "remote_jwks", "oidc", "api_keys"}
 
 // providers parses `providers` and fills ByName, ByIssuer, AnyIssuer.
 func (p *parser) providers(v gjson.Result) {
@@ -32,7 +33,9 @@ func (p *parser) providers(v gjson.Result) {
 		}
 		c.ByName[name] = pr
 		c.Providers = append(c.Providers, pr)
-		if pr.Issuer == "" {
+		if pr.APIKeys != nil {
+			// not a token issuer: the filter looks its credentials up by digest
+		} else if pr.Issuer == "" {
 			c.AnyIssuer = append(c.AnyIssuer, pr)
 		} else if other, dup := c.ByIssuer[pr.Issuer]; dup {
 			p.errorf(pv.Get("issuer").Index, join(path, "issuer"), "give each issuer one provider, with all its audiences",
@@ -54,7 +57,7 @@ func (p *parser) provider(name, path string, v gjson.Result) *Provider {
 		ClockSkew:         secondsDuration(DefaultClockSkewSeconds),
 		RequireExpiration: DefaultRequireExpiration,
 	}
-	var algs, oidc gjson.Result
+	var algs, oidc, trustedHops gjson.Result
 	var sources []string
 	sourceGiven, sourceEntries := false, 0
 	unknown := p.unknown
@@ -74,7 +77,7 @@ func (p *parser) provider(name, path string, v gjson.Result) *Provider {
 			}
 		case "algorithms":
 			algs = val
-		case "local_jwks", "remote_jwks", "oidc":
+		case "local_jwks", "remote_jwks", "oidc", "api_keys":
 			for _, s := range sources {
 				p.errorf(val.Index, kpath, "keep one key source", "conflicts with %s", s)
 			}
@@ -84,6 +87,8 @@ func (p *parser) provider(name, path string, v gjson.Result) *Provider {
 				pr.LocalKeys = p.localJWKS(kpath, val)
 			case "remote_jwks":
 				pr.RemoteJWKS = p.remoteJWKS(kpath, val)
+			case "api_keys":
+				pr.APIKeys = p.apiKeys(kpath, val)
 			default:
 				oidc = val
 			}
@@ -127,14 +132,21 @@ func (p *parser) provider(name, path string, v gjson.Result) *Provider {
 			pr.RequireExpiration, _ = p.boolean(kpath, val)
 		case "max_lifetime":
 			pr.MaxLifetime, _ = p.duration(kpath, val, time.Second, 0)
+		case "identity_header":
+			pr.IdentityHeader, _ = p.headerName(kpath, val)
+		case "trusted_hops":
+			trustedHops = val
+		case "require_certificate_binding":
+			pr.RequireCertificateBinding, _ = p.boolean(kpath, val)
 		}
 	})
 	if !ok {
 		return nil
 	}
 	if len(sources) == 0 && p.unknown == unknown { // a misspelt source is reported already
-		p.errorf(end(v), path, "add remote_jwks {cluster, uri}, local_jwks or oidc {cluster}", "has no key source")
+		p.errorf(end(v), path, "add remote_jwks {cluster, uri}, local_jwks, oidc {cluster} or api_keys", "has no key source")
 	}
+	p.apiKeyProvider(path, v, pr, trustedHops)
 	if oidc.Exists() {
 		pr.Discovery = p.discovery(join(path, "oidc"), oidc, pr.Issuer, v.Get("issuer").Exists())
 	}

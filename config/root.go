@@ -20,7 +20,7 @@ func (p *parser) parse(root gjson.Result) {
 	p.object("", root, rootFields, func(key, _ string, val gjson.Result) { parts[key] = val })
 
 	c := p.cfg
-	c.MaxTokenBytes, c.MaxHeaderBytes = DefaultMaxTokenBytes, DefaultMaxHeaderBytes
+	c.MaxTokenBytes, c.MaxHeaderBytes, c.MaxBodyBytes = DefaultMaxTokenBytes, DefaultMaxHeaderBytes, DefaultMaxBodyBytes
 	if v, ok := parts["limits"]; ok {
 		p.limits(v)
 	}
@@ -74,8 +74,12 @@ func (p *parser) parse(root gjson.Result) {
 
 func (p *parser) limits(v gjson.Result) {
 	c := p.cfg
-	p.object("limits", v, []string{"max_token_bytes", "max_header_bytes"}, func(key, kpath string, val gjson.Result) {
-		if key == "max_token_bytes" {
+	p.object("limits", v, []string{"max_token_bytes", "max_header_bytes", "max_body_bytes"}, func(key, kpath string, val gjson.Result) {
+		if key == "max_body_bytes" {
+			if n, ok := p.integer(kpath, val, 1, MaxMaxBodyBytes); ok {
+				c.MaxBodyBytes = n
+			}
+		} else if key == "max_token_bytes" {
 			if n, ok := p.integer(kpath, val, MinMaxTokenBytes, MaxMaxTokenBytes); ok {
 				c.MaxTokenBytes = n
 			}

@@ -78,7 +78,8 @@ func (k *keyset) secretB64() string { return b64.EncodeToString(k.secret) }
 // claims of a token; mint fills iss/iat/exp when absent.
 type claims map[string]any
 
-// mint signs a compact JWS with the key of alg. header entries override the defaults
+// mint signs a compact JWS with the key of alg (a nil claim value leaves that claim out; iat
+// and exp default to now and now+1h). header entries override the defaults
 // (alg, typ, kid); a nil value removes one.
 func mint(t *testing.T, alg string, c claims, header map[string]any) string {
 	t.Helper()
@@ -101,8 +102,10 @@ func mint(t *testing.T, alg string, c claims, header map[string]any) string {
 	if _, ok := c["iat"]; !ok {
 		c["iat"] = now.Unix()
 	}
-	if _, ok := c["exp"]; !ok {
+	if v, ok := c["exp"]; !ok {
 		c["exp"] = now.Add(time.Hour).Unix()
+	} else if v == nil { // "exp": nil mints a token without exp
+		delete(c, "exp")
 	}
 	hb, _ := json.Marshal(h)
 	cb, _ := json.Marshal(c)

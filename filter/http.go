@@ -37,10 +37,11 @@ type httpContext struct {
 	path    string          // :path as received (with query)
 	req     *policy.Request // what policy sees
 	tried   map[string]bool // providers whose key fetch this request already waited for
+	body    *bodyWait       // a decision waiting for the request body (body.go)
 }
 
 // OnHttpRequestHeaders implements types.HttpContext.
-func (ctx *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
+func (ctx *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) (action types.Action) {
 	defer ctx.recoverPanic("request headers", &action)
 	if ctx.plugin.cfg == nil {
 		// Envoy creates no stream for a plugin that failed to start; if a host does, refuse.
@@ -55,6 +56,7 @@ func (ctx *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	ctx.stripClaimHeaders()
 	ctx.path, _ = ctx.headers.first(":path")
 	ctx.req = newRequest(ctx.headers, sourceAddress())
+	ctx.req.BodyPending = !endOfStream // rules with body conditions finish in body.go
 	return ctx.run()
 }
 
@@ -199,6 +201,9 @@ func (ctx *httpContext) run() types.Action {
 		return ctx.deny(d, rule.Format, who)
 	}
 	ctx.allow(providers, outcomes, f)
+	if a, held := ctx.holdForBody(route, outcomes, d); held { // body.go: body conditions
+		return a
+	}
 	p.metrics.allowed(d.Provider, false)
 	ctx.state = stateComplete
 	return types.ActionContinue
@@ -233,22 +238,31 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 		switch {
 		case !holds:
 			o.Missing = true
+		case pv.APIKeys != nil:
+			o = ctx.keyOutcome(pv, f.token, providers) // apikey.go
 		case hit:
+		case perr != nil && keyShaped(f.token, providers):
+			o.Missing = true // an API key, for the api_keys provider of this rule
 		case perr != nil:
 			o.Err = perr
 		case pv.Issuer != "" && p.cfg.ByIssuer[iss] != pv:
 			o.Err = fmt.Errorf("%w: %q is not %q", jwt.ErrIssuer, iss, pv.Issuer)
 		default:
 			ks := p.keys[pv.Name]
-			if ks.set == nil && ks.remote() && !ctx.tried[pv.Name] {
+			set, wait := ctx.keySet(ks) // keys.go: usable keys, or wait for a fetch, or none
+			if wait {
 				need = append(need, ks)
 				continue
 			}
-			if ks.set == nil {
+			if set == nil {
 				o.Err = ks.noKeys()
 				break
 			}
-			claims, err := jwt.Verify(tok, ks.set, pv.Expected(p.now()))
+			claims, err := jwt.Verify(tok, set, pv.Expected(p.now()))
+			if ctx.refetchKid(ks, err) { // an unknown kid: wait for one refetch (key rotation)
+				need = append(need, ks)
+				continue
+			}
 			if err != nil {
 				o.Err = err
 			} else {
@@ -256,6 +270,7 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 				p.cacheVerified(tok, pv, ks, claims)
 			}
 		}
+		ctx.checkBinding(pv, &o) // certbound.go: RFC 8705 cnf x5t#S256, per request
 		outcomes[pv.Name] = o
 		if judged == "" && !o.Missing {
 			judged = pv.Name
@@ -305,6 +320,7 @@ func (ctx *httpContext) allow(providers []*config.Provider, outcomes map[string]
 		if h := strings.ToLower(pv.ForwardPayloadHeader); h != "" {
 			setHeader(h, base64.RawURLEncoding.EncodeToString(claims.JSON()))
 		}
+		ctx.setIdentityHeader(pv, claims) // identity.go
 	}
 	if f.token != "" && !forward {
 		ctx.stripToken(f)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -17,134 +16,231 @@ import (
 // defaultFetchTimeout applies when a remote_jwks has no timeout (config normally fills one).
 const defaultFetchTimeout = 5 * time.Second
 
-// fetchState is where a provider's remote key fetch stands.
-type fetchState uint8
-
-const (
-	fetchIdle    fetchState = iota // no callout in flight
-	fetchCalling                   // one callout in flight; requests wait in keyState.waiting
-)
-
-// keyState is one provider's keys in this VM. Local keys are set at start; remote keys arrive
-// through one callout at a time, which every request needing them joins. This is the seam for
-// issue 5 (OIDC discovery, refresh on tick before expiry, shared data across workers,
-// refetch on unknown kid): those change how set is filled, not how requests use it.
+// keyState is one provider's keys in this VM. Local keys are set at start. Remote keys (and
+// the discovery document that names them) are jwks.Cache state machines driven through
+// shared data (remote.go): fetched at plugin start, refreshed on the tick (refresh.go), and
+// on the request path used, joined or refused (this file). Requests never fail open: no
+// usable keys means 401 keys_unavailable.
 type keyState struct {
-	provider  *config.Provider
-	set       *jwks.Set // nil until known
-	fetch     fetchState
-	calloutID uint32   // the callout in flight; any other response is late and ignored
-	owner     uint32   // context that dispatched it: the SDK drops the callback once it is deleted
-	waiting   []uint32 // HTTP context ids paused on this provider's keys
-	lastErr   error    // why the last fetch failed (detail for keys_unavailable)
-	fetchedAt time.Time
+	provider *config.Provider
+	set      *jwks.Set                   // keys usable at the last look (nil: none); the token cache keys on it
+	keys     *remoteDoc[*jwks.Set]       // nil for local keys
+	disc     *remoteDoc[*jwks.Discovery] // nil without OIDC discovery
+
+	waiting  map[uint32]bool      // paused requests, resumed when a fetch lands or their deadline passes
+	deadline map[uint32]time.Time // when a paused request stops waiting (then keys_unavailable)
+	kidAsked map[uint32]bool      // requests that had their one unknown-kid refetch
+	ready    map[uint32]bool      // requests to decide again at once (a newer key set arrived)
+	wake     bool                 // a new version was read where waiters cannot be resumed: the tick does it
+	gauges   *keyGauges
 }
 
 func newKeyState(pv *config.Provider) *keyState {
-	return &keyState{provider: pv, set: pv.LocalKeys}
-}
-
-// remote reports whether keys can be fetched for this provider.
-func (ks *keyState) remote() bool { return ks.provider.RemoteJWKS != nil }
-
-// forget drops a finished stream from the waiters. When that stream dispatched the callout in
-// flight, the SDK will never deliver its response: the fetch is idle again, and the remaining
-// waiters are carried by the next request's fetch or by the plugin tick.
-func (ks *keyState) forget(id uint32) {
-	ks.waiting = slices.DeleteFunc(ks.waiting, func(w uint32) bool { return w == id })
-	if ks.fetch == fetchCalling && ks.owner == id {
-		ks.fetch = fetchIdle
-		ks.calloutID = 0
+	ks := &keyState{provider: pv, set: pv.LocalKeys,
+		waiting: map[uint32]bool{}, deadline: map[uint32]time.Time{}, kidAsked: map[uint32]bool{}, ready: map[uint32]bool{}}
+	switch {
+	case pv.RemoteJWKS != nil:
+		r := pv.RemoteJWKS
+		ks.keys = newDoc[*jwks.Set]("jwks", r.Cluster, r.Timeout, [3]string{r.URI, r.Authority, r.Path})
+		o := ks.keys.options(r.CacheDuration)
+		ks.keys.c = jwks.NewKeyCache("", o)
+		ks.keys.setURL(pv.Name, r.URI)
+	case pv.Discovery != nil:
+		d := pv.Discovery
+		ks.disc = newDoc[*jwks.Discovery]("discovery", d.Cluster, d.Timeout, [3]string{d.URI, d.Authority, d.Path})
+		ks.disc.c = jwks.NewDiscoveryCache(d.URI, pv.Issuer, ks.disc.options(d.CacheDuration))
+		ks.disc.setURL(pv.Name, ks.disc.c.URL())
+		ks.keys = newDoc[*jwks.Set]("jwks", d.Cluster, d.Timeout, [3]string{})
+		ks.keys.c = jwks.NewKeyCache("", ks.keys.options(d.CacheDuration))
 	}
+	if ks.remote() {
+		ks.gauges = newKeyGauges(pv.Name)
+	}
+	return ks
 }
+
+func newDoc[T any](what, cluster string, timeout time.Duration, fixed [3]string) *remoteDoc[T] {
+	if timeout <= 0 {
+		timeout = defaultFetchTimeout
+	}
+	return &remoteDoc[T]{what: what, cluster: cluster, timeout: timeout, fixed: fixed,
+		maxBytes: jwks.DefaultLimits.MaxBytes}
+}
+
+func (d *remoteDoc[T]) options(cacheDuration time.Duration) jwks.Options {
+	return jwks.Options{CacheDuration: cacheDuration, Timeout: d.timeout, Owner: owner(),
+		Limits: jwks.Limits{MaxBytes: d.maxBytes}}
+}
+
+// remote reports whether keys are fetched for this provider.
+func (ks *keyState) remote() bool { return ks.keys != nil }
 
 // noKeys is the verification error when a provider has no keys to verify with.
 func (ks *keyState) noKeys() error {
-	if ks.lastErr != nil {
-		return fmt.Errorf("%w: %v", jwt.ErrNoKeys, ks.lastErr)
+	if ks.keys != nil {
+		err := ks.keys.c.LastError()
+		if ks.disc != nil && ks.keys.c.URL() == "" {
+			err = ks.disc.c.LastError()
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", jwt.ErrNoKeys, err)
+		}
 	}
 	return jwt.ErrNoKeys
 }
 
-// join makes request id wait for ks's keys, starting a fetch when none is in flight. It
-// reports false when no fetch could be started (the request must not wait then).
-func (p *pluginContext) join(ks *keyState, id uint32) bool {
-	proxywasm.LogDebugf("request %d waits for the keys of provider %s", id, ks.provider.Name)
-	ks.waiting = append(ks.waiting, id)
-	if ks.fetch == fetchCalling {
+// keySet returns the keys request id verifies with. wait: they are being fetched (the
+// request pauses, see join); nil without wait: none (keys_unavailable, see noKeys).
+func (ctx *httpContext) keySet(ks *keyState) (set *jwks.Set, wait bool) {
+	if !ks.remote() {
+		return ks.set, false
+	}
+	p, id := ctx.plugin, ctx.id
+	now := p.now()
+	if set, ok := ks.keys.c.Value(now); ok { // the fast path: no host call
+		ks.set = set
+		return set, false
+	}
+	ks.set = nil
+	if d, ok := ks.deadline[id]; ok && !now.Before(d) {
+		proxywasm.LogDebugf("request %d: gave up waiting for the keys of provider %s", id, ks.provider.Name)
+		return nil, false
+	}
+	if ks.disc != nil {
+		p.followDiscovery(ks, now)
+		if ks.keys.c.URL() == "" {
+			act := decide(p, ks, ks.disc, now, id, func() jwks.Action { _, a := ks.disc.c.Get(now); return a })
+			if act == jwks.Use {
+				p.followDiscovery(ks, now)
+			} else {
+				return nil, p.rejected(ks, id, act)
+			}
+		}
+	}
+	var got *jwks.Set
+	act := decide(p, ks, ks.keys, now, id, func() jwks.Action { s, a := ks.keys.c.Get(now); got = s; return a })
+	if act == jwks.Use {
+		ks.set = got
+		return got, false
+	}
+	return nil, p.rejected(ks, id, act)
+}
+
+// rejected reports whether act means waiting; Reject is logged with the reason.
+func (p *pluginContext) rejected(ks *keyState, id uint32, act jwks.Action) (wait bool) {
+	if act == jwks.Start || act == jwks.Wait {
 		return true
 	}
-	if err := p.startFetch(ks, id); err != nil {
-		ks.waiting = slices.DeleteFunc(ks.waiting, func(w uint32) bool { return w == id })
-		ks.lastErr = err
-		p.metrics.inc("provider." + ks.provider.Name + ".jwks_fetch_failed")
-		proxywasm.LogErrorf("provider %s: JWKS fetch not started: %v", ks.provider.Name, err)
+	proxywasm.LogDebugf("request %d: keys of provider %s unavailable: %v", id, ks.provider.Name, ks.noKeys())
+	return false
+}
+
+// refetchKid is asked when verifying failed with err: for an unknown kid (key rotation), the
+// request gets one refetch of its provider's keys (at most one per cooldown across all VMs).
+// true: the request waits for it (or, when a newer set already arrived, decides again now).
+func (ctx *httpContext) refetchKid(ks *keyState, err error) bool {
+	if !errors.Is(err, jwt.ErrUnknownKid) || !ks.remote() || ks.kidAsked[ctx.id] || ks.keys.c.URL() == "" {
 		return false
+	}
+	ks.kidAsked[ctx.id] = true
+	p, id := ctx.plugin, ctx.id
+	now := p.now()
+	if _, changed := ks.keys.read(now); changed {
+		ks.wake = true
+		ks.ready[id] = true // another VM stored a newer set: look the kid up in it
+		return true
+	}
+	act := decide(p, ks, ks.keys, now, id, func() jwks.Action { return ks.keys.c.Refetch(now) })
+	proxywasm.LogDebugf("request %d: kid unknown to provider %s, refetch: %v", id, ks.provider.Name, act)
+	return act == jwks.Start || act == jwks.Wait
+}
+
+// join makes request id wait for ks's keys; false means decide again at once instead.
+func (p *pluginContext) join(ks *keyState, id uint32) bool {
+	if ks.ready[id] {
+		delete(ks.ready, id)
+		return false
+	}
+	proxywasm.LogDebugf("request %d waits for the keys of provider %s", id, ks.provider.Name)
+	ks.waiting[id] = true
+	if _, ok := ks.deadline[id]; !ok {
+		wait := ks.keys.timeout
+		if ks.disc != nil && ks.keys.c.URL() == "" {
+			wait += ks.disc.timeout
+		}
+		ks.deadline[id] = p.now().Add(wait)
 	}
 	return true
 }
 
-// startFetch dispatches the JWKS callout; owner is the context whose callback it is.
-func (p *pluginContext) startFetch(ks *keyState, owner uint32) error {
-	r := ks.provider.RemoteJWKS
-	timeout := r.Timeout
-	if timeout <= 0 {
-		timeout = defaultFetchTimeout
+// forget drops a finished stream. When it dispatched a callout still in flight, the SDK will
+// never deliver the response: the tick dispatches it again.
+func (ks *keyState) forget(id uint32) {
+	delete(ks.waiting, id)
+	delete(ks.deadline, id)
+	delete(ks.kidAsked, id)
+	delete(ks.ready, id)
+	if ks.keys != nil && ks.keys.inflight && ks.keys.owner == id {
+		ks.keys.lost = true
 	}
-	hdrs := [][2]string{
-		{":method", "GET"},
-		{":path", r.Path},
-		{":authority", r.Authority},
-		{"accept", "application/json"},
+	if ks.disc != nil && ks.disc.inflight && ks.disc.owner == id {
+		ks.disc.lost = true
 	}
-	var id uint32
-	id, err := proxywasm.DispatchHttpCall(r.Cluster, hdrs, nil, nil, uint32(timeout.Milliseconds()),
-		func(_, bodySize, _ int) { p.onJWKSResponse(ks, id, bodySize) })
-	if err != nil {
-		return fmt.Errorf("dispatch to cluster %q: %w", r.Cluster, err)
-	}
-	ks.fetch, ks.calloutID, ks.owner = fetchCalling, id, owner
-	proxywasm.LogDebugf("provider %s: fetching JWKS from cluster %s path %s", ks.provider.Name, r.Cluster, r.Path)
-	return nil
 }
 
-// onJWKSResponse stores the fetched keys (or the failure) and resumes every waiting request,
-// which re-runs its decision: allowed, or refused with keys_unavailable. Never fails open.
-func (p *pluginContext) onJWKSResponse(ks *keyState, id uint32, bodySize int) {
-	if ks.fetch != fetchCalling || ks.calloutID != id {
-		proxywasm.LogDebugf("provider %s: ignoring a late JWKS response", ks.provider.Name)
+// keysChanged runs after a fetch landed or a read saw a new version: follow discovery,
+// update the gauges, let the waiters decide again. Inside a request callback (no active
+// plugin context) the resume is left to the tick, so as not to switch contexts under it.
+func (p *pluginContext) keysChanged(ks *keyState, now time.Time) {
+	p.followDiscovery(ks, now)
+	if ks.disc != nil && ks.keys.c.URL() != "" && !ks.keys.inflight {
+		// A jwks_uri just learned: fetch it now rather than on the next tick.
+		decide(p, ks, ks.keys, now, 0, func() jwks.Action { _, due := ks.keys.c.NextFetch(now); return startIf(due) })
+	}
+	ks.gauges.record(ks, now)
+	if activeContext == 0 {
+		ks.wake = true
 		return
 	}
-	ks.fetch, ks.calloutID = fetchIdle, 0
-	defer func() {
-		if r := recover(); r != nil {
-			proxywasm.LogCriticalf("panic handling the JWKS response of provider %s: %v", ks.provider.Name, r)
-			p.failWaiters(ks)
+	p.resumeWaiters(ks, now, false)
+}
+
+func startIf(due bool) jwks.Action {
+	if due {
+		return jwks.Start
+	}
+	return jwks.Wait
+}
+
+// followDiscovery points the key cache at the discovery document's jwks_uri.
+func (p *pluginContext) followDiscovery(ks *keyState, now time.Time) {
+	if ks.disc == nil {
+		return
+	}
+	ks.disc.read(now)
+	d, ok := ks.disc.c.Value(now)
+	if !ok || d.JWKSURI == ks.keys.c.URL() {
+		return
+	}
+	proxywasm.LogInfof("provider %s: discovery names jwks_uri %s", ks.provider.Name, d.JWKSURI)
+	ks.keys.setURL(ks.provider.Name, d.JWKSURI)
+}
+
+// resumeWaiters lets paused requests decide again: all of them, or with expired only those
+// past their deadline. Each is resumed under its own context, then the plugin's is restored.
+func (p *pluginContext) resumeWaiters(ks *keyState, now time.Time, expired bool) {
+	var ids []uint32
+	for id := range ks.waiting {
+		if !expired || !now.Before(ks.deadline[id]) {
+			ids = append(ids, id)
 		}
-	}()
-	set, err := readJWKSResponse(bodySize)
-	if err != nil {
-		p.fetchFailed(ks, err)
+	}
+	if len(ids) == 0 {
 		return
 	}
-	ks.set, ks.lastErr, ks.fetchedAt = set, nil, p.now()
-	p.metrics.inc("provider." + ks.provider.Name + ".jwks_fetch_ok")
-	proxywasm.LogInfof("provider %s: JWKS loaded, %d keys", ks.provider.Name, set.Len())
-	p.resumeWaiters(ks)
-}
-
-// fetchFailed records err and lets each waiting request decide again (keys_unavailable).
-func (p *pluginContext) fetchFailed(ks *keyState, err error) {
-	ks.lastErr = err
-	p.metrics.inc("provider." + ks.provider.Name + ".jwks_fetch_failed")
-	proxywasm.LogErrorf("provider %s: JWKS fetch failed: %v", ks.provider.Name, err)
-	p.resumeWaiters(ks)
-}
-
-func (p *pluginContext) resumeWaiters(ks *keyState) {
-	waiters := ks.waiting
-	ks.waiting = nil
-	for _, w := range waiters {
+	slices.Sort(ids)
+	for _, w := range ids {
+		delete(ks.waiting, w)
 		if ctx := p.streams[w]; ctx != nil && ctx.state == stateCalling {
 			if err := proxywasm.SetEffectiveContext(w); err != nil {
 				proxywasm.LogWarnf("cannot resume request %d: %v", w, err)
@@ -153,59 +249,22 @@ func (p *pluginContext) resumeWaiters(ks *keyState) {
 			ctx.resume()
 		}
 	}
+	_ = proxywasm.SetEffectiveContext(p.id)
 }
 
 // failWaiters answers 500 to every waiting request (after a panic, nothing else is trusted).
 func (p *pluginContext) failWaiters(ks *keyState) {
-	waiters := ks.waiting
-	ks.waiting = nil
-	for _, w := range waiters {
+	ids := make([]uint32, 0, len(ks.waiting))
+	for id := range ks.waiting {
+		ids = append(ids, id)
+	}
+	clear(ks.waiting)
+	for _, w := range ids {
 		if ctx := p.streams[w]; ctx != nil && ctx.state == stateCalling {
 			if proxywasm.SetEffectiveContext(w) == nil {
 				ctx.internalError()
 			}
 		}
 	}
-}
-
-var errJWKSStatus = errors.New("JWKS endpoint did not answer 200")
-
-// readJWKSResponse reads the callout response in the callback and parses it. A failed
-// callout (timeout, reset, unknown cluster) has no :status.
-func readJWKSResponse(bodySize int) (*jwks.Set, error) {
-	hdrs, err := proxywasm.GetHttpCallResponseHeaders()
-	if err != nil {
-		return nil, fmt.Errorf("no response: %w", err)
-	}
-	status := ""
-	for _, h := range hdrs {
-		if h[0] == ":status" {
-			status = h[1]
-		}
-	}
-	if status != "200" {
-		if status == "" {
-			return nil, fmt.Errorf("%w: callout failed (timeout, reset or unknown cluster)", errJWKSStatus)
-		}
-		return nil, fmt.Errorf("%w: status %s", errJWKSStatus, strconv.Quote(status))
-	}
-	lim := jwks.DefaultLimits
-	if bodySize > lim.MaxBytes {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", jwks.ErrTooLarge, bodySize, lim.MaxBytes)
-	}
-	if bodySize == 0 {
-		return nil, fmt.Errorf("%w: empty body", jwks.ErrMalformed)
-	}
-	body, err := proxywasm.GetHttpCallResponseBody(0, bodySize)
-	if err != nil {
-		return nil, fmt.Errorf("reading body: %w", err)
-	}
-	set, skipped, err := jwks.ParseSet(body, lim)
-	for _, s := range skipped {
-		proxywasm.LogWarnf("JWKS key skipped: %v", s)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return set, nil
+	_ = proxywasm.SetEffectiveContext(p.id)
 }

@@ -12,10 +12,10 @@ import (
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/tokencache"
 )
 
-// tickPeriod drives background key work. Today it only re-dispatches a JWKS fetch whose
-// dispatching stream went away (the SDK then drops the callback, see keys.go); the refresh of
-// issue 5 will hang off the same tick. Only set when a provider has remote keys.
-const tickPeriod = 1000 * time.Millisecond
+// tickPeriod drives background key work (refresh.go): refresh before expiry, pick up other
+// VMs' fetches, resume or answer paused requests. Requests waiting on another VM's fetch wait
+// up to one period longer. Only set when a provider has remote keys.
+const tickPeriod = 250 * time.Millisecond
 
 // pluginContext implements types.PluginContext: one per plugin configuration per VM (Envoy
 // worker). It owns the validated config, each provider's key state and the metrics.
@@ -71,7 +71,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	for _, pv := range cfg.Providers {
 		names = append(names, pv.Name)
 		p.keys[pv.Name] = newKeyState(pv)
-		remote = remote || pv.RemoteJWKS != nil
+		remote = remote || p.keys[pv.Name].remote()
 		for _, c := range pv.ClaimToHeaders {
 			if !seen[c.Header] {
 				seen[c.Header] = true
@@ -82,6 +82,10 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 			seen[h] = true
 			p.claimHeaders = append(p.claimHeaders, h)
 		}
+		if h := pv.IdentityHeader; h != "" && !seen[h] { // identity.go
+			seen[h] = true
+			p.claimHeaders = append(p.claimHeaders, h)
+		}
 	}
 	p.metrics.declare(names)
 	if remote {
@@ -89,6 +93,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 			proxywasm.LogCriticalf("cannot set the tick period: %v", err)
 			return types.OnPluginStartStatusFailed
 		}
+		p.startKeys()
 	}
 	proxywasm.LogInfof("jwt-proxy-wasm started: %d providers", len(cfg.Providers))
 	return types.OnPluginStartStatusOK
@@ -122,21 +127,14 @@ func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	return ctx
 }
 
-// OnTick implements types.PluginContext: re-dispatches key fetches that lost their callback.
+// OnTick implements types.PluginContext: remote key refresh and paused requests (refresh.go).
 func (p *pluginContext) OnTick() {
 	defer func() {
 		if r := recover(); r != nil {
 			proxywasm.LogCriticalf("panic in tick: %v", r)
 		}
 	}()
-	for _, pv := range p.cfgProviders() {
-		ks := p.keys[pv.Name]
-		if ks != nil && ks.fetch == fetchIdle && len(ks.waiting) > 0 {
-			if err := p.startFetch(ks, p.id); err != nil {
-				p.fetchFailed(ks, err)
-			}
-		}
-	}
+	p.tickKeys()
 }
 
 func (p *pluginContext) cfgProviders() []*config.Provider {

@@ -20,13 +20,24 @@ func (p *pluginContext) tokenCache() *tokencache.Cache {
 
 // cachedOutcome fills o when pv verified token with the keys it holds now, and reports
 // whether it did. Only the claims are checked (jwt.CheckClaims), at the current time.
-func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *policy.Outcome) bool {
+func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *policy.Outcome) (ok bool) {
 	ks := p.keys[pv.Name]
-	if ks == nil || ks.set == nil {
+	if ks == nil {
 		return false
 	}
 	now := p.now()
-	claims, ok := p.tokenCache().Get(token, pv.Name, p.keyVersions.Of(pv.Name, ks.set), now)
+	set := ks.set
+	if ks.remote() {
+		// The keys usable now, as keySet's fast path reads them: ks.set is only the last
+		// look, and a refresh must not leave hits on the old keys.
+		if set, ok = ks.keys.c.Value(now); !ok {
+			return false
+		}
+	}
+	if set == nil {
+		return false
+	}
+	claims, ok := p.tokenCache().Get(token, pv.Name, p.keyVersions.Of(pv.Name, set), now)
 	if !ok {
 		return false
 	}

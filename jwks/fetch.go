@@ -189,6 +189,18 @@ func (c *Cache[T]) Refetch(now time.Time) Action {
 	return Start
 }
 
+// Renew extends this VM's fetch lease by a callout timeout, for a fetch dispatched again
+// because its callout was lost (proxy-wasm drops the response of a deleted context). False
+// when the lease is no longer ours (it ended, or another VM took over): dispatch nothing then.
+// Unlike Apply(0, nil, now) it counts no failure, so waiters are not refused for it.
+func (c *Cache[T]) Renew(now time.Time) bool {
+	if c.rec.LeaseOwner != c.opt.Owner || !c.leased(now) || c.fetchURL != c.url {
+		return false
+	}
+	c.rec.LeaseUntil = now.Add(c.opt.Timeout + time.Second)
+	return true
+}
+
 // Apply records the answer to a fetch: Apply(0, nil, now) when the callout failed or was lost.
 func (c *Cache[T]) Apply(status int, body []byte, now time.Time) error {
 	return c.ApplyResponse(Response{Status: status, Body: body}, now)

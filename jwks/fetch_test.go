@@ -429,3 +429,52 @@ func TestCache_Accessors(t *testing.T) {
 		t.Errorf("Result(other) = %q, want error", got)
 	}
 }
+
+func TestCache_Renew(t *testing.T) {
+	tests := []struct {
+		name      string
+		setup     func(c *Cache[*Set])
+		at        time.Duration
+		wantRenew bool
+	}{
+		{name: "our lease, in time", setup: func(c *Cache[*Set]) { c.NextFetch(clock0) }, at: 3 * time.Second, wantRenew: true},
+		{name: "our lease ended", setup: func(c *Cache[*Set]) { c.NextFetch(clock0) }, at: 6 * time.Second},
+		{name: "no lease", setup: func(*Cache[*Set]) {}, at: time.Second},
+		{name: "lease of another VM", at: time.Second, setup: func(c *Cache[*Set]) {
+			other := newTestCache(Options{Owner: 2})
+			other.NextFetch(clock0)
+			if _, err := c.Sync(other.Shared(), clock0); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "URL replaced", at: time.Second, setup: func(c *Cache[*Set]) {
+			c.NextFetch(clock0)
+			c.SetURL("https://idp.example.com/other")
+			c.NextFetch(clock0)
+			c.fetchURL = jwksURL
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestCache(Options{Owner: 1})
+			tc.setup(c)
+			now := clock0.Add(tc.at)
+			if got := c.Renew(now); got != tc.wantRenew {
+				t.Fatalf("Renew() = %v, want %v", got, tc.wantRenew)
+			}
+			if !tc.wantRenew {
+				return
+			}
+			// The lease now lasts a full timeout (5 s) + 1 s from the renewal, and no failure counts.
+			if _, act := c.Get(now.Add(5999 * time.Millisecond)); act != Wait {
+				t.Errorf("Get() just before the renewed lease ends = %v, want wait", act)
+			}
+			if _, act := c.Get(now.Add(6 * time.Second)); act != Start {
+				t.Errorf("Get() after the renewed lease = %v, want start", act)
+			}
+			if c.Failures() != 0 {
+				t.Errorf("Failures() = %d, want 0", c.Failures())
+			}
+		})
+	}
+}

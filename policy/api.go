@@ -29,6 +29,10 @@ type Request struct {
 	Query  string                           // raw query after '?', "" when none
 	Header func(name string) (string, bool) // lower-case names; nil means no headers
 	Source netip.Addr                       // downstream address; invalid when unknown
+	// Body is the whole request body, for rules with body conditions (see body.go).
+	// BodyPending: the body is still to come; body conditions are not judged yet.
+	Body        []byte
+	BodyPending bool
 }
 
 // Rule is one entry of the configuration's `rules`, compiled by config.
@@ -102,6 +106,7 @@ type Value struct {
 	Capture string // path template capture name ("tenant")
 	Header  string // request header (lower-case)
 	Query   string // query parameter
+	Body    string // gjson path into the JSON request body ("agentIdentity")
 }
 
 // Format is how a denial is written.

@@ -16,16 +16,25 @@ const maxValues = 16
 // carry never satisfy a condition, negated or not (except "must not exist", which is about
 // absence itself, and an Optional condition's absent claim).
 func (e *Engine) holds(c *Condition, provider string, claims *jwt.Claims, route Route, r *Request) bool {
-	res := claims.Get(e.claimPath(c, provider))
-	if c.Select != nil {
-		res = selectEntry(res, c.Select, route, r)
+	if r != nil && r.BodyPending && readsBody(c) {
+		return true // judged at the end of the body (body.go)
 	}
+	res := claims.Get(e.claimPath(c, provider))
 	present := res.Exists() && res.Type != gjson.Null
+	if c.Select != nil {
+		// Optional is about the claim itself: a tenants claim without an entry for this
+		// tenant is present, and fails.
+		if !present {
+			return c.Optional || c.Op == OpExists && c.Negate
+		}
+		res = selectEntry(res, c.Select, route, r)
+		present = res.Exists() && res.Type != gjson.Null
+	}
 	if c.Op == OpExists {
 		return present != c.Negate
 	}
 	if !present {
-		return c.Optional
+		return c.Optional && c.Select == nil
 	}
 	var buf [maxValues]string
 	vals := buf[:0]
@@ -179,6 +188,8 @@ func resolve(v Value, route Route, r *Request) (string, bool) {
 			return "", false
 		}
 		return queryParam(r.Query, v.Query)
+	case v.Body != "":
+		return bodyValue(r, v.Body)
 	}
 	return v.Literal, true
 }

@@ -48,6 +48,10 @@ func (e *Engine) decide(route Route, outcomes map[string]Outcome, r *Request) De
 		return Decision{Status: 403, Code: CodeSourceNotAllowed, Message: "request source address is not allowed",
 			Provider: v.provider, Principal: v.claims}
 	}
+	if d, bad := bodyDenial(rule, r); bad {
+		d.Provider, d.Principal = v.provider, v.claims
+		return d
+	}
 	if len(rule.Conditions) > 0 {
 		if v.claims == nil {
 			// Allow-missing let an unauthenticated request through, but conditions can only
@@ -121,8 +125,11 @@ func evaluate(q *Requirement, outcomes map[string]Outcome) verdict {
 			if v.ok {
 				return v
 			}
-			if worst.err == nil {
-				worst = v // a failure is more specific than a missing token; the first failure stays
+			if worst.err == nil || errors.Is(worst.err, jwt.ErrIssuer) && v.err != nil && !errors.Is(v.err, jwt.ErrIssuer) {
+				// A failure is more specific than a missing token, and the verdict of the
+				// provider the token was issued for more than another's "not my issuer"
+				// (so an expired token reads token_expired); else the first failure stays.
+				worst = v
 			}
 		}
 		return worst

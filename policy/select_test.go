@@ -1,6 +1,10 @@
 package policy
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
+)
 
 // TestDecide_TenantRoles: Infracast's per-tenant roles. The role in the tenant named by the
 // path is mapped to permissions, then has_permission applies.
@@ -35,6 +39,14 @@ func TestDecide_TenantRoles(t *testing.T) {
 			cond: &Condition{Claim: "tenants", Select: sel, Op: OpEquals, Values: []Value{{Literal: "viewer"}}}},
 		{name: "optional absent claim", path: "/t/prod/nodes", claims: `{}`, wantAllow: true,
 			cond: &Condition{Claim: "tenants", Select: sel, Op: OpEquals, Optional: true, Values: []Value{{Literal: "viewer"}}}},
+		{name: "optional present claim without the tenant fails", path: "/t/other/nodes", claims: tenants,
+			cond: &Condition{Claim: "tenants", Select: sel, Op: OpEquals, Optional: true, Values: []Value{{Literal: "viewer"}}}},
+		{name: "optional present claim, wrong role", path: "/t/prod/nodes", claims: tenants,
+			cond: &Condition{Claim: "tenants", Select: sel, Op: OpEquals, Optional: true, Values: []Value{{Literal: "viewer"}}}},
+		{name: "exists on the selected entry", path: "/t/dev/nodes", claims: tenants, wantAllow: true,
+			cond: &Condition{Claim: "tenants", Select: sel, Op: OpExists}},
+		{name: "exists without an entry", path: "/t/other/nodes", claims: tenants,
+			cond: &Condition{Claim: "tenants", Select: sel, Op: OpExists}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,5 +72,22 @@ func TestDecide_TenantRoles(t *testing.T) {
 				t.Errorf("Code = %q, want %q", d.Code, CodeInsufficientPermissions)
 			}
 		})
+	}
+}
+
+// TestDecide_AnyOfReportsTheIssuersVerdict: with requires_any, an expired token of the
+// second provider reads token_expired, not the first provider's issuer_mismatch.
+func TestDecide_AnyOfReportsTheIssuersVerdict(t *testing.T) {
+	rule := &Rule{Prefix: "/", Requires: &Requirement{AnyOf: []*Requirement{{Provider: "a"}, {Provider: "b"}}}}
+	e, _ := New(Options{Rules: []*Rule{rule}})
+	r := &Request{Path: "/x"}
+	route, _ := e.Match(r)
+	for name, outcomes := range map[string]map[string]Outcome{
+		"mismatch first":  {"a": {Err: jwt.ErrIssuer}, "b": {Err: jwt.ErrExpired}},
+		"mismatch second": {"a": {Err: jwt.ErrExpired}, "b": {Err: jwt.ErrIssuer}},
+	} {
+		if d := e.Decide(route, outcomes, r); d.Code != "token_expired" {
+			t.Errorf("%s: Code = %q, want token_expired", name, d.Code)
+		}
 	}
 }

@@ -44,7 +44,11 @@ type Request struct {
 	Headers   [][2]string // regular headers, any case (lower-cased like Envoy)
 	Body      []byte
 	Source    string // source.address property; default "127.0.0.1:50000"
-	Worker    int    // which VM handles it; -1 = round-robin
+	// Properties serves extra stream properties by dotted path, over the built-in ones:
+	// "connection.sha256_peer_certificate_digest" (hex, as Envoy gives it for a verified
+	// client certificate), "connection.mtls" ({1}). Absent = NotFound, as on plain HTTP.
+	Properties map[string][]byte
+	Worker     int // which VM handles it; -1 = round-robin
 }
 
 // Response is what the downstream client receives.

@@ -129,6 +129,9 @@ func (h *Host) Do(req Request) (*Response, error) {
 	s := &stream{id: v.nextID, source: source, reqHeaders: requestHeaders(&req), props: map[string][]byte{}, wake: make(chan struct{}, 1)}
 	v.nextID++
 	v.streams[s.id] = s
+	for k, val := range req.Properties {
+		s.props[k] = append([]byte(nil), val...)
+	}
 	original := s.reqHeaders.clone()
 	if len(req.Body) > 0 {
 		s.reqBody, s.hasReqBody = append([]byte(nil), req.Body...), true
