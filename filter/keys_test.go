@@ -248,9 +248,10 @@ func TestKeys_Discovery_FollowsJWKSURI(t *testing.T) {
 		return cs[n-1].CalloutID
 	}
 	ok := [][2]string{{":status", "200"}}
+	long := [][2]string{{":status", "200"}, {"cache-control", "public, max-age=86400"}} // keys outlive the document
 
 	host.CallOnHttpCallResponse(callout(1, "/.well-known/openid-configuration"), ok, nil, doc("https://keys.example.com/a"))
-	host.CallOnHttpCallResponse(callout(2, "/a"), ok, nil, testJWKS(t))
+	host.CallOnHttpCallResponse(callout(2, "/a"), long, nil, testJWKS(t))
 	if _, a := request(host, "/api/x", bearerHeader(t)); a != types.ActionContinue {
 		t.Fatalf("with discovered keys: action %v, want continue", a)
 	}
@@ -258,7 +259,7 @@ func TestKeys_Discovery_FollowsJWKSURI(t *testing.T) {
 	clk.advance(9 * time.Minute) // discovery refresh due (80% of 10 min)
 	host.Tick()
 	host.CallOnHttpCallResponse(callout(3, "/.well-known/openid-configuration"), ok, nil, doc("https://keys.example.com/b"))
-	host.CallOnHttpCallResponse(callout(4, "/b"), ok, nil, testJWKS(t))
+	host.CallOnHttpCallResponse(callout(4, "/b"), long, nil, testJWKS(t))
 	if _, a := request(host, "/api/y", bearerHeader(t)); a != types.ActionContinue {
 		t.Fatalf("after the jwks_uri moved: action %v, want continue", a)
 	}
