@@ -61,6 +61,7 @@ type RemoteJWKS struct {
 	Path          string // path and query of URI, sent as :path
 	Timeout       time.Duration
 	CacheDuration time.Duration
+	FetchPolicy   // grace_period, refetch_cooldown, min/max_cache_duration, max_response_bytes
 }
 
 // Discovery fetches /.well-known/openid-configuration, checks its issuer, then its jwks_uri.
@@ -71,6 +72,7 @@ type Discovery struct {
 	Path          string
 	Timeout       time.Duration
 	CacheDuration time.Duration
+	FetchPolicy   // as RemoteJWKS; applies to the discovery document and the keys it names
 }
 
 // SourceKind is where a token is carried.

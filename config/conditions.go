@@ -86,7 +86,7 @@ func (p *parser) knownProviders(got string) string {
 
 var (
 	conditionFields = []string{"claim", "role", "equals", "one_of", "exists", "prefix", "contains", "has_permission", "delimiter", "not", "message",
-		"optional", "select", "map_roles", "identity"}
+		"optional", "select", "map_roles", "identity", "providers"}
 	operators = []string{"equals", "one_of", "exists", "prefix", "contains", "has_permission"}
 	opByName  = map[string]policy.Op{
 		"equals": policy.OpEquals, "one_of": policy.OpEquals, "exists": policy.OpExists,
@@ -129,6 +129,8 @@ func (p *parser) condition(path string, v gjson.Result, rc *ruleContext, caps ca
 			}
 		case "select":
 			c.Select = p.selectEntry(kpath, val, caps)
+		case "providers":
+			c.Providers = p.conditionProviders(kpath, val)
 		case "map_roles":
 			c.Roles, _ = p.boolean(kpath, val)
 			if c.Roles && rc.rolePermissions == nil {

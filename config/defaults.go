@@ -33,6 +33,30 @@ const (
 	// Below one second the filter would fetch keys on nearly every request.
 	MinCacheDuration = time.Second
 
+	// Remote key fetching (FetchPolicy); the defaults equal jwks.Defaults.
+	// Access tokens live 5-60 min: with an hour of grace, tokens issued before an IdP outage
+	// run their course. "0s" drops keys when their lifetime ends.
+	DefaultGracePeriod = time.Hour
+	// Serving keys the IdP may have revoked for more than a day is an outage to fix, not to ride out.
+	MaxGracePeriod = 24 * time.Hour
+	// Forged tokens with random kids cause at most 2 fetches a minute.
+	DefaultRefetchCooldown = 30 * time.Second
+	// Under a second a kid burst hammers the IdP; over an hour rotated keys are refused too long.
+	MinRefetchCooldown = time.Second
+	MaxRefetchCooldown = time.Hour
+	// Bounds applied to the IdP's Cache-Control max-age: a max-age of 0 or no-store must not
+	// turn into a fetch per request, and rotated keys must show up within a day whatever the
+	// IdP says.
+	DefaultMinCacheDuration = 30 * time.Second
+	DefaultMaxCacheDuration = 24 * time.Hour
+	// Neither bound may exceed a week: revoked keys must leave the cache eventually.
+	MaxCacheBound = 7 * 24 * time.Hour
+	// Every IdP we know of publishes under 10 keys (a few KiB); 256 KiB leaves room and bounds
+	// what one response costs every VM that parses it.
+	DefaultMaxResponseBytes = 256 << 10
+	MinMaxResponseBytes     = 1 << 10 // a JWKS with one RSA key needs about 500 bytes
+	MaxMaxResponseBytes     = 4 << 20
+
 	// Bounds on a single token; jwt.MaxTokenBytes (16 KiB) fits every IdP token we know of
 	// (Keycloak tokens with many roles stay under 8 KiB).
 	DefaultMaxTokenBytes = jwt.MaxTokenBytes

@@ -85,7 +85,7 @@ func (p *parser) secret(path string, v gjson.Result, s string) *jwks.Set {
 }
 
 func (p *parser) remoteJWKS(path string, v gjson.Result) *RemoteJWKS {
-	r := &RemoteJWKS{Timeout: DefaultTimeout, CacheDuration: DefaultCacheDuration}
+	r := &RemoteJWKS{Timeout: DefaultTimeout, CacheDuration: DefaultCacheDuration, FetchPolicy: defaultFetchPolicy()}
 	var uri gjson.Result
 	var cluster bool
 	field := func(key, kpath string, val gjson.Result) {
@@ -102,9 +102,12 @@ func (p *parser) remoteJWKS(path string, v gjson.Result) *RemoteJWKS {
 			r.Timeout, _ = p.duration(kpath, val, time.Millisecond, MaxTimeout)
 		case "cache_duration":
 			r.CacheDuration, _ = p.duration(kpath, val, MinCacheDuration, 0)
+		default:
+			p.fetchPolicyField(&r.FetchPolicy, key, kpath, val)
 		}
 	}
-	ok := p.object(path, v, []string{"cluster", "uri", "timeout", "cache_duration", "http_uri"}, func(key, kpath string, val gjson.Result) {
+	keys := append([]string{"cluster", "uri", "timeout", "cache_duration", "http_uri"}, fetchPolicyKeys...)
+	ok := p.object(path, v, keys, func(key, kpath string, val gjson.Result) {
 		if key != "http_uri" {
 			field(key, kpath, val)
 			return
@@ -121,6 +124,7 @@ func (p *parser) remoteJWKS(path string, v gjson.Result) *RemoteJWKS {
 	if !ok {
 		return nil
 	}
+	p.checkFetchPolicy(r.FetchPolicy, path, v)
 	if !cluster {
 		p.errorf(end(v), join(path, "cluster"), "name the Envoy cluster that reaches the JWKS host", "required")
 	}
@@ -143,12 +147,14 @@ func (p *parser) endpoint(path string, v gjson.Result) (endpoint, bool) {
 	return ep, true
 }
 
-// discovery parses oidc {cluster, uri, timeout, cache_duration}; the URI defaults to the
-// issuer's well-known document, and the issuer is required since discovery checks it.
+// discovery parses oidc {cluster, uri, timeout, cache_duration} and the FetchPolicy members;
+// the URI defaults to the issuer's well-known document, and the issuer is required since
+// discovery checks it.
 func (p *parser) discovery(path string, v gjson.Result, issuer string, issuerGiven bool) *Discovery {
-	d := &Discovery{Timeout: DefaultTimeout, CacheDuration: DefaultCacheDuration}
+	d := &Discovery{Timeout: DefaultTimeout, CacheDuration: DefaultCacheDuration, FetchPolicy: defaultFetchPolicy()}
 	var cluster, uri bool
-	ok := p.object(path, v, []string{"cluster", "uri", "timeout", "cache_duration"}, func(key, kpath string, val gjson.Result) {
+	keys := append([]string{"cluster", "uri", "timeout", "cache_duration"}, fetchPolicyKeys...)
+	ok := p.object(path, v, keys, func(key, kpath string, val gjson.Result) {
 		switch key {
 		case "cluster":
 			d.Cluster, _ = p.str(kpath, val, false)
@@ -162,11 +168,14 @@ func (p *parser) discovery(path string, v gjson.Result, issuer string, issuerGiv
 			d.Timeout, _ = p.duration(kpath, val, time.Millisecond, MaxTimeout)
 		case "cache_duration":
 			d.CacheDuration, _ = p.duration(kpath, val, MinCacheDuration, 0)
+		default:
+			p.fetchPolicyField(&d.FetchPolicy, key, kpath, val)
 		}
 	})
 	if !ok {
 		return nil
 	}
+	p.checkFetchPolicy(d.FetchPolicy, path, v)
 	if !cluster {
 		p.errorf(end(v), join(path, "cluster"), "name the Envoy cluster that reaches the issuer", "required")
 	}

@@ -97,6 +97,7 @@ func (p *parser) rule(name, path string, v gjson.Result, rc *ruleContext, isDefa
 		} else {
 			caps := captureSet{names: captures(r.Template), known: r.Template != "" || !v.Get("match.template").Exists()}
 			r.Conditions = p.conditions(join(path, "claims"), claims, rc, caps)
+			p.checkConditionProviders(join(path, "claims"), claims, r) // tenants.go
 		}
 	}
 	if len(p.errs) > before {

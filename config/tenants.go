@@ -1,6 +1,9 @@
 package config
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
@@ -64,4 +67,41 @@ func (p *parser) rolePermissions(v gjson.Result) map[string][]string {
 		out[name] = perms
 	})
 	return out
+}
+
+// conditionProviders parses a condition's `providers`: known provider names, not empty.
+func (p *parser) conditionProviders(path string, v gjson.Result) []string {
+	names, ok := p.strings(path, v)
+	if !ok {
+		return nil
+	}
+	if len(names) == 0 {
+		p.errorf(v.Index, path, "omit providers to apply the condition to every principal", "must not be empty")
+	}
+	var out []string
+	for i, n := range names {
+		if !slices.Contains(p.providerNames, n) {
+			p.errorf(v.Array()[i].Index, index(path, i), p.knownProviders(n), "%q is not a provider", n)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// checkConditionProviders refuses a condition scoped to a provider the rule does not require:
+// it would never apply, which reads like a check that is not there.
+func (p *parser) checkConditionProviders(path string, claims gjson.Result, r *policy.Rule) {
+	if r.Requires == nil {
+		return
+	}
+	required := r.Requires.Providers()
+	for i, c := range r.Conditions {
+		for _, n := range c.Providers {
+			if !slices.Contains(required, n) {
+				p.errorf(claims.Array()[i].Get("providers").Index, join(index(path, i), "providers"),
+					"name providers of this rule's requires ("+strings.Join(required, ", ")+")", "%q is not required by this rule, so the condition would never apply", n)
+			}
+		}
+	}
 }

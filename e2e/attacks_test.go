@@ -230,10 +230,12 @@ func runAttacks(t *testing.T, tests []attack) {
 					t.Errorf("www-authenticate = %q for %s", wa, tc.code)
 				}
 			}
-			if tc.status != 431 { // 431 is a plain-text reply; its code is in the metric only
-				if want := `"reason":"` + tc.code + `"`; !strings.Contains(string(resp.Body), want) {
-					t.Errorf("body %s does not hold %s", resp.Body, want)
-				}
+			want := `"reason":"` + tc.code + `"`
+			if tc.status == 431 { // a plain-text reply, in the text format
+				want = "\nreason: " + tc.code + "\n"
+			}
+			if !strings.Contains(string(resp.Body), want) {
+				t.Errorf("body %s does not hold %s", resp.Body, want)
 			}
 			if got, ok := h.Metric("jwt_proxy_wasm.denied." + tc.code); !ok || got != 1 {
 				t.Errorf("denied.%s = %d (defined %v), want 1", tc.code, got, ok)

@@ -89,3 +89,17 @@ func (ctx *httpContext) OnHttpRequestBody(size int, endOfStream bool) (action ty
 	ctx.plugin.metrics.allowed(d.Provider, false)
 	return types.ActionContinue
 }
+
+// OnHttpRequestTrailers implements types.HttpContext. A body that ends with trailers never
+// reaches end_of_stream in the body callback; rather than decide on a body read from a
+// buffer in an unclear state, a held request is refused (fail closed).
+func (ctx *httpContext) OnHttpRequestTrailers(int) (action types.Action) {
+	defer ctx.recoverPanic("request trailers", &action)
+	w := ctx.body
+	if w == nil || ctx.state == stateResponded {
+		return types.ActionContinue
+	}
+	ctx.body = nil
+	d := policy.Decision{Status: 400, Code: policy.CodeBodyInvalid, Message: "request body with trailers cannot be checked"}
+	return ctx.deny(d, w.route.Rule.Format, w.judged)
+}

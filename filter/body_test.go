@@ -131,3 +131,21 @@ func TestThumbprintFromHex(t *testing.T) {
 		}
 	}
 }
+
+// TestBody_Trailers: a held body that ends with trailers is refused, never let through.
+func TestBody_Trailers(t *testing.T) {
+	host := newHost(t, bodyConfig, nil)
+	id := host.InitializeHttpContext()
+	tok := mint(t, "HS256", map[string]any{"azp": "aip-agent-1"})
+	hdrs := [][2]string{{":method", "POST"}, {":path", "/agent-requests"}, {":authority", "aip"}, {":scheme", "http"}, {"authorization", "Bearer " + tok}}
+	host.CallOnRequestHeaders(id, hdrs, false)
+	if got := host.CallOnRequestBody(id, []byte(`{"agentIdentity":"aip-agent-1"}`), false); got != types.ActionPause {
+		t.Fatalf("body action = %v, want pause", got)
+	}
+	if got := host.CallOnRequestTrailers(id, [][2]string{{"x-checksum", "1"}}); got != types.ActionPause {
+		t.Errorf("trailers action = %v, want pause", got)
+	}
+	if lr := host.GetSentLocalResponse(id); lr == nil || lr.StatusCode != 400 {
+		t.Errorf("local reply = %+v, want 400", lr)
+	}
+}

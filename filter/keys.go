@@ -42,16 +42,16 @@ func newKeyState(pv *config.Provider) *keyState {
 	case pv.RemoteJWKS != nil:
 		r := pv.RemoteJWKS
 		ks.keys = newDoc[*jwks.Set]("jwks", r.Cluster, r.Timeout, [3]string{r.URI, r.Authority, r.Path})
-		o := ks.keys.options(r.CacheDuration)
+		o := ks.keys.options(r.CacheDuration, r.FetchPolicy)
 		ks.keys.c = jwks.NewKeyCache("", o)
 		ks.keys.setURL(pv.Name, r.URI)
 	case pv.Discovery != nil:
 		d := pv.Discovery
 		ks.disc = newDoc[*jwks.Discovery]("discovery", d.Cluster, d.Timeout, [3]string{d.URI, d.Authority, d.Path})
-		ks.disc.c = jwks.NewDiscoveryCache(d.URI, pv.Issuer, ks.disc.options(d.CacheDuration))
+		ks.disc.c = jwks.NewDiscoveryCache(d.URI, pv.Issuer, ks.disc.options(d.CacheDuration, d.FetchPolicy))
 		ks.disc.setURL(pv.Name, ks.disc.c.URL())
 		ks.keys = newDoc[*jwks.Set]("jwks", d.Cluster, d.Timeout, [3]string{})
-		ks.keys.c = jwks.NewKeyCache("", ks.keys.options(d.CacheDuration))
+		ks.keys.c = jwks.NewKeyCache("", ks.keys.options(d.CacheDuration, d.FetchPolicy))
 	}
 	if ks.remote() {
 		ks.gauges = newKeyGauges(pv.Name)
@@ -67,9 +67,20 @@ func newDoc[T any](what, cluster string, timeout time.Duration, fixed [3]string)
 		maxBytes: jwks.DefaultLimits.MaxBytes}
 }
 
-func (d *remoteDoc[T]) options(cacheDuration time.Duration) jwks.Options {
+// options are the cache's jwks.Options from the configured knobs. It also sets the body
+// limit this doc reads responses with. A zero knob (a Provider not built by config.Parse)
+// takes the jwks default, except GracePeriod: config's 0 means none, jwks' is negative.
+func (d *remoteDoc[T]) options(cacheDuration time.Duration, fp config.FetchPolicy) jwks.Options {
+	if fp.MaxResponseBytes > 0 {
+		d.maxBytes = fp.MaxResponseBytes
+	}
+	grace := fp.GracePeriod
+	if grace == 0 {
+		grace = -1
+	}
 	return jwks.Options{CacheDuration: cacheDuration, Timeout: d.timeout, Owner: owner(),
-		Limits: jwks.Limits{MaxBytes: d.maxBytes}}
+		Grace: grace, KidCooldown: fp.RefetchCooldown, MinCache: fp.MinCacheDuration,
+		MaxCache: fp.MaxCacheDuration, Limits: jwks.Limits{MaxBytes: d.maxBytes}}
 }
 
 // remote reports whether keys are fetched for this provider.

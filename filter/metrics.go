@@ -7,8 +7,8 @@ import (
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 )
 
-// Metric names. All are counters under one prefix; Envoy lists proxy-wasm metrics under its
-// "wasmcustom." stats scope, so the full Envoy name is wasmcustom.jwt_proxy_wasm.…:
+// Metric names, all under one prefix; Envoy lists proxy-wasm metrics under its "wasmcustom."
+// stats scope, so the full Envoy name is wasmcustom.jwt_proxy_wasm.…. Counters:
 //
 //	jwt_proxy_wasm.allowed                          every request let through (public routes too)
 //	jwt_proxy_wasm.allowed.public                   of those, requests on a public route
@@ -18,6 +18,18 @@ import (
 //	jwt_proxy_wasm.provider.<name>.denied           denied while provider <name> judged the token
 //	jwt_proxy_wasm.provider.<name>.jwks_fetch_ok    remote key set fetched and parsed
 //	jwt_proxy_wasm.provider.<name>.jwks_fetch_failed remote key set fetch failed (status, body, timeout)
+//	jwt_proxy_wasm.provider.<name>.jwks_fetch.<result>      key set fetches by jwks.Result (remote.go)
+//	jwt_proxy_wasm.provider.<name>.discovery_fetch.<result> OIDC discovery fetches by result (oidc providers)
+//
+// where <result> is one of fetchResults (refresh.go; all declared at start): ok, no_response,
+// http_status, too_large, too_many_keys, no_usable_keys, malformed, issuer_mismatch,
+// bad_discovery, url_changed, error.
+//
+// Gauges, per provider with remote keys (refresh.go; set on every tick and when keys change):
+//
+//	jwt_proxy_wasm.provider.<name>.jwks_keys        keys in the set in use (0: none usable)
+//	jwt_proxy_wasm.provider.<name>.jwks_age_seconds age of that set
+//	jwt_proxy_wasm.provider.<name>.jwks_state       1 empty, 2 fetching, 3 fresh, 4 stale (in grace), 5 failed
 const metricPrefix = "jwt_proxy_wasm."
 
 // Codes the filter itself answers with (the rest come from jwt.AllErrors and policy.Codes).

@@ -34,17 +34,18 @@ func (ctx *httpContext) send(r policy.Reply) {
 
 // The replies that are not authentication outcomes: no WWW-Authenticate, short text bodies.
 func internalErrorReply() policy.Reply {
-	return plainReply(500, "internal error")
+	return plainReply(500, "internal error", codeInternal)
 }
 
 func headerTooLargeReply() policy.Reply {
-	return plainReply(431, "request header fields too large")
+	return plainReply(431, "request header fields too large", codeHeaderTooLarge)
 }
 
-func plainReply(status int, msg string) policy.Reply {
+// plainReply is text/plain in the text format of policy.Render: the message, then the code.
+func plainReply(status int, msg, code string) policy.Reply {
 	return policy.Reply{
 		Status:  status,
 		Headers: [][2]string{{"content-type", "text/plain; charset=utf-8"}},
-		Body:    []byte(msg + "\n"),
+		Body:    []byte(msg + "\nreason: " + code + "\n"),
 	}
 }

@@ -81,6 +81,10 @@ type Condition struct {
 	// Optional: an absent (or null) claim satisfies the condition; a present one must hold.
 	// Inmanta's urn:inmanta:env scopes a token only when present.
 	Optional bool
+	// Providers: the condition applies only when the principal comes from one of these
+	// providers (API keys and user tokens with different claim shapes on one route); empty =
+	// always.
+	Providers []string
 	// Select narrows an array claim to one element's field before comparing (per-tenant roles).
 	Select *Select
 	// Roles: the claim's members are role names, each standing for its permissions in

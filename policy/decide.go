@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"slices"
 	"sort"
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
@@ -60,6 +61,9 @@ func (e *Engine) decide(route Route, outcomes map[string]Outcome, r *Request) De
 		}
 		for i := range rule.Conditions {
 			c := &rule.Conditions[i]
+			if len(c.Providers) > 0 && !slices.Contains(c.Providers, v.provider) {
+				continue // a condition for another provider's principals
+			}
 			if !e.holds(c, v.provider, v.claims, route, r) {
 				return Decision{Status: 403, Code: CodeInsufficientPermissions, Message: denialMessage(c, route, r, rule.Format.NameMissing),
 					Provider: v.provider, Principal: v.claims}

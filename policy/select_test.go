@@ -91,3 +91,42 @@ func TestDecide_AnyOfReportsTheIssuersVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestDecide_ConditionProviders: keys and user tokens on one route, each with the conditions
+// of its claim shape.
+func TestDecide_ConditionProviders(t *testing.T) {
+	rule := &Rule{Template: "/t/{tenant}/nodes", Requires: &Requirement{AnyOf: []*Requirement{{Provider: "users"}, {Provider: "keys"}}},
+		Conditions: []Condition{
+			{Providers: []string{"keys"}, Claim: "tenants", Op: OpContains, Values: []Value{{Capture: "tenant"}}},
+			{Providers: []string{"keys"}, Claim: "permissions", Op: OpHasPermission, Values: []Value{{Literal: "nodes:read"}}},
+			{Providers: []string{"users"}, Claim: "tenants", Select: &Select{Key: "id", Value: Value{Capture: "tenant"}, Field: "role"},
+				Roles: true, Op: OpHasPermission, Values: []Value{{Literal: "nodes:read"}}},
+		}}
+	e, err := New(Options{Rules: []*Rule{rule}, RolePermissions: map[string][]string{"viewer": {"*:read"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := verified(`{"sub":"ci","tenants":["my-tenant"],"permissions":["nodes:read"]}`)
+	user := verified(`{"sub":"u","tenants":[{"id":"my-tenant","role":"viewer"}]}`)
+	tests := []struct {
+		name     string
+		path     string
+		outcomes map[string]Outcome
+		want     bool
+	}{
+		{"key in its tenant", "/t/my-tenant/nodes", map[string]Outcome{"keys": key, "users": {Missing: true}}, true},
+		{"key elsewhere", "/t/other/nodes", map[string]Outcome{"keys": key, "users": {Missing: true}}, false},
+		{"user viewer", "/t/my-tenant/nodes", map[string]Outcome{"users": user, "keys": {Missing: true}}, true},
+		{"user elsewhere", "/t/other/nodes", map[string]Outcome{"users": user, "keys": {Missing: true}}, false},
+		{"user claims shaped like a key", "/t/my-tenant/nodes", map[string]Outcome{"users": key, "keys": {Missing: true}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Request{Path: tc.path}
+			route, _ := e.Match(r)
+			if d := e.Decide(route, tc.outcomes, r); d.Allow != tc.want {
+				t.Errorf("Decide() = %+v, want allow %v", d, tc.want)
+			}
+		})
+	}
+}
