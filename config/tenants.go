@@ -92,8 +92,8 @@ func (p *parser) conditionProviders(path string, v gjson.Result) []string {
 // checkConditionProviders refuses a condition scoped to a provider the rule does not require:
 // it would never apply, which reads like a check that is not there.
 func (p *parser) checkConditionProviders(path string, claims gjson.Result, r *policy.Rule) {
-	if r.Requires == nil {
-		return
+	if r.Requires == nil || len(r.Conditions) != len(claims.Array()) {
+		return // a broken condition is reported already, and the indexes no longer line up
 	}
 	required := r.Requires.Providers()
 	for i, c := range r.Conditions {

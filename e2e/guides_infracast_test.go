@@ -44,11 +44,13 @@ func TestGuide_Infracast(t *testing.T) {
 		"reply": map[string]any{"realm": "api.infracast.io", "hide_details": true},
 		"rules": []any{
 			map[string]any{"name": "health", "match": map[string]any{"path": "/health", "methods": []string{"GET", "HEAD"}}},
-			// Keys (and tokens with flat claims): tenants list + permissions.
+			// Keys and users on one route, each with the conditions of its claim shape: a key's
+			// tenants list and permissions, a user's role in the tenant of the path.
 			map[string]any{"name": "list-nodes", "match": map[string]any{"template": "/api/v1/tenants/{tenant}/nodes", "methods": []string{"GET"}},
 				"requires": either, "claims": []any{
-					map[string]any{"claim": "tenants", "contains": map[string]any{"capture": "tenant"}},
-					map[string]any{"claim": "permissions", "has_permission": "nodes:read"}}},
+					map[string]any{"providers": []string{"infracast-keys"}, "claim": "tenants", "contains": map[string]any{"capture": "tenant"}},
+					map[string]any{"providers": []string{"infracast-keys"}, "claim": "permissions", "has_permission": "nodes:read"},
+					withProviders(tenantRole("nodes:read"), "infracast")}},
 			// User tokens: the role in the tenant of the path.
 			map[string]any{"name": "read-jobs", "match": map[string]any{"template": "/api/v1/tenants/{tenant}/jobs", "methods": []string{"GET"}},
 				"requires": map[string]any{"provider_name": "infracast"}, "claims": []any{tenantRole("jobs:read")}},
@@ -86,6 +88,9 @@ func TestGuide_Infracast(t *testing.T) {
 		{name: "expired user token", req: get(nodes, bearerHdr(expired)...), status: 401, code: "token_expired", body: unauthorized},
 		{name: "no token", req: get(nodes), status: 401, code: "token_missing",
 			body: `{"error":{"code":"UNAUTHORIZED","message":"Authentication required"}}`, headers: map[string]string{"www-authenticate": `Bearer realm="api.infracast.io"`}},
+		{name: "viewer in staging lists nodes", req: get("/api/v1/tenants/staging/nodes", bearerHdr(user)...), status: 200,
+			upstream: map[string]string{"x-infracast-subject": "user-123"}},
+		{name: "user without a role in the tenant lists nodes", req: get(nodes, bearerHdr(user)...), status: 403, body: forbidden},
 		{name: "admin in prod starts a job", req: req("POST", "/api/v1/tenants/prod/jobs", bearerHdr(user)...), status: 200,
 			upstream: map[string]string{"x-infracast-subject": "user-123"}},
 		{name: "viewer in staging reads jobs", req: get("/api/v1/tenants/staging/jobs", bearerHdr(user)...), status: 200},
@@ -94,6 +99,11 @@ func TestGuide_Infracast(t *testing.T) {
 		{name: "no role in this tenant", req: get("/api/v1/tenants/my-tenant/jobs", bearerHdr(user)...), status: 403, body: forbidden},
 		{name: "API keys do not reach user-only routes", req: get("/api/v1/tenants/my-tenant/jobs", bearerHdr("ic_live_abc123xyz789")...), status: 401, body: unauthorized},
 	})
+}
+
+func withProviders(cond map[string]any, providers ...string) map[string]any {
+	cond["providers"] = providers
+	return cond
 }
 
 // TestGuide_Infracast_TrustedHops: behind one trusted load balancer, the client address is
