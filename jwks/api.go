@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"errors"
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/internal/rsafast"
 )
 
 // KeyType is the JWK "kty" family of a key.
@@ -29,6 +30,8 @@ type Key struct {
 	EC      *ecdsa.PublicKey
 	Ed25519 ed25519.PublicKey
 	Secret  []byte
+
+	rsaFast *rsafast.PublicKey // RSA verifier prepared once per key; nil outside its fast path
 }
 
 // Limits bound what a key set may cost to parse and hold. A zero (or negative) field takes

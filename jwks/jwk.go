@@ -166,8 +166,11 @@ func (j *jwk) rsa(k *Key) error {
 		return err
 	}
 	k.Type = KeyRSA
-	k.RSA, err = newRSAKey(n, e)
-	return err
+	if k.RSA, err = newRSAKey(n, e); err != nil {
+		return err
+	}
+	k.prepareRSA()
+	return nil
 }
 
 // curves maps JWK "crv" names (RFC 7518 section 6.2.1.1) to curves and coordinate sizes.

@@ -62,7 +62,7 @@ func parsePEMBlock(b *pem.Block) (*Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Key{Type: KeyRSA, RSA: pub}, nil
+		return newRSA(pub), nil
 	case "CERTIFICATE":
 		return nil, fmt.Errorf("%w: a certificate is not used for trust here; paste its public key instead (openssl x509 -pubkey -noout -in cert.pem)", ErrKeyUnsupported)
 	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY":
@@ -134,7 +134,7 @@ func parsePKIX(der []byte) (*Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Key{Type: KeyRSA, RSA: pub}, nil
+		return newRSA(pub), nil
 	case oidIs(oid, oidEC):
 		curveOID, rest, err := readTLV(params, tagOID)
 		if err != nil || len(rest) > 0 {

@@ -99,7 +99,15 @@ func (l Limits) withDefaults() Limits {
 }
 
 // NewSet builds a set from keys already parsed (inline secrets, tests).
-func NewSet(keys ...*Key) *Set { return &Set{keys: keys} }
+// RSA keys built by hand get their prepared verifier here.
+func NewSet(keys ...*Key) *Set {
+	for _, k := range keys {
+		if k != nil && k.rsaFast == nil {
+			k.prepareRSA()
+		}
+	}
+	return &Set{keys: keys}
+}
 
 // Keys returns the keys in document order. Callers must not modify them.
 func (s *Set) Keys() []*Key { return s.keys }

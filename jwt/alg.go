@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/hmac"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
@@ -109,14 +108,8 @@ func verifySignature(alg string, key *jwks.Key, signingInput, sig []byte) error 
 		}
 		var buf [64]byte
 		digest := sum(a.hash, signingInput, buf[:0])
-		var err error
-		if a.pss {
-			// RFC 7518 section 3.5: the salt is as long as the hash output.
-			err = rsa.VerifyPSS(key.RSA, a.hash, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-		} else {
-			err = rsa.VerifyPKCS1v15(key.RSA, a.hash, digest, sig)
-		}
-		ok = err == nil
+		// RFC 7518 section 3.5: a PSS salt is as long as the hash output.
+		ok = key.VerifyRSA(a.hash, a.pss, digest, sig) == nil
 	case jwks.KeyEC:
 		if key.EC == nil || key.EC.Curve != a.curve {
 			return fmt.Errorf("%w: %s needs an EC key on %s", ErrAlgKeyMismatch, a.name, a.curve.Params().Name)

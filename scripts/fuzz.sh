@@ -8,6 +8,7 @@
 # A failure leaves the crasher in <pkg>/testdata/fuzz/<Target>/, where plain `go test` replays it
 # from then on as a regression test: commit it with the fix.
 # Env: FUZZ_PARALLEL=N passes -parallel N (fuzz workers; default: GOMAXPROCS).
+#      FUZZ_MATCH=REGEXP runs only the targets whose name matches (e.g. '^Fuzz(Parse|Verify)$').
 #      FUZZ_LOGDIR (default build/fuzz) keeps one log per target.
 # Exit status: 0 when every target ran clean, 1 when any target failed, 2 on usage errors.
 set -uo pipefail
@@ -55,7 +56,7 @@ for pkg in "${pkgs[@]}"; do
 		failed=1
 		continue
 	fi
-	for name in $(printf '%s\n' "$names" | grep -E '^Fuzz'); do
+	for name in $(printf '%s\n' "$names" | grep -E '^Fuzz' | grep -E "${FUZZ_MATCH:-.}"); do
 		total=$((total + 1))
 		log="$logdir/$(echo "${pkg#./}" | tr '/' '_')_$name.log"
 		echo "== fuzz $pkg $name for $fuzztime (log: $log)"

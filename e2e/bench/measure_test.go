@@ -15,26 +15,58 @@ import (
 )
 
 // rounds of each measurement; the median round is reported (this box's speed drifts).
-const rounds = 5
+const rounds = 9
 
 // timeRounds runs do for warm calls, then rounds batches of batch calls; it returns the median
 // nanoseconds per call. do gets a running index (fresh-token rows use it to pick a token).
-func timeRounds(warm, batch int, do func(i int)) float64 {
+// Each ref (a function timing a reference batch, returning ns per call) runs right before
+// every round, and ratios[k] is the median over rounds of round / ref k: this box's speed
+// drifts by several times between minutes, so ratios are taken between neighbours in time.
+func timeRounds(warm, batch int, do func(i int), refs ...func() float64) (ns float64, ratios []float64) {
 	i := 0
 	for ; i < warm; i++ {
 		do(i)
 	}
 	per := make([]float64, rounds)
+	rel := make([][]float64, len(refs))
 	for r := range per {
+		refNs := make([]float64, len(refs))
+		for k, ref := range refs {
+			refNs[k] = ref()
+		}
 		start := time.Now()
 		for range batch {
 			do(i)
 			i++
 		}
 		per[r] = float64(time.Since(start).Nanoseconds()) / float64(batch)
+		for k := range refs {
+			rel[k] = append(rel[k], per[r]/refNs[k])
+		}
 	}
-	slices.Sort(per)
-	return per[rounds/2]
+	for k := range rel {
+		ratios = append(ratios, medianOf(rel[k]))
+	}
+	return medianOf(per), ratios
+}
+
+func medianOf(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// batchTimer returns a ref for timeRounds: one timed batch of do per call.
+func batchTimer(batch int, do func(i int)) func() float64 {
+	i := 0
+	return func() float64 {
+		start := time.Now()
+		for range batch {
+			do(i)
+			i++
+		}
+		return float64(time.Since(start).Nanoseconds()) / float64(batch)
+	}
 }
 
 // autoBatch picks a batch that takes about 150 ms, from 50 timed calls.
@@ -111,23 +143,28 @@ func newVerifier(tb testing.TB, jwks string, tokens map[string]string) *verifier
 	return v
 }
 
-// perCall returns the ns of one verification of alg's token by f (verify_sig or verify_full).
+// perCall returns the median ns of one verification of alg's token by f (verify_sig or
+// verify_full), over rounds calls of n verifications each.
 func (v *verifier) perCall(tb testing.TB, f api.Function, alg string, n int) float64 {
 	tb.Helper()
+	one := v.timer(tb, f, alg, n)
+	one()
+	per := make([]float64, rounds)
+	for r := range per {
+		per[r] = one()
+	}
+	return medianOf(per)
+}
+
+// timer returns a function timing n verifications of alg's token by f (ns per verification).
+func (v *verifier) timer(tb testing.TB, f api.Function, alg string, n int) func() float64 {
 	i := uint64(v.tokenIndex[alg])
-	call := func(n int) {
+	return func() float64 {
+		start := time.Now()
 		res, err := f.Call(context.Background(), i, uint64(n))
 		if err != nil || res[0] != 0 {
 			tb.Fatalf("%s in wasm: %v, %v failures", alg, err, res)
 		}
+		return float64(time.Since(start).Nanoseconds()) / float64(n)
 	}
-	call(2)
-	per := make([]float64, rounds)
-	for r := range per {
-		start := time.Now()
-		call(n)
-		per[r] = float64(time.Since(start).Nanoseconds()) / float64(n)
-	}
-	slices.Sort(per)
-	return per[rounds/2]
 }

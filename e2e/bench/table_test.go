@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/e2e/harness"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwks"
@@ -24,58 +25,32 @@ import (
 // algs are the table's algorithms; freshBatch is how many fresh tokens one round uses.
 var (
 	algs       = []string{"RS256", "PS256", "ES256", "EdDSA", "HS256"}
-	freshBatch = map[string]int{"RS256": 60, "PS256": 60, "ES256": 30, "EdDSA": 60, "HS256": 400}
+	freshBatch = map[string]int{"RS256": 80, "PS256": 80, "ES256": 40, "EdDSA": 80, "HS256": 600}
 )
 
 // TestTable measures every row in one run and writes build/bench/table.md and chart.svg
-// (BENCH_OUT overrides the directory). BENCH=1 enables it.
+// (BENCH_OUT overrides the directory). BENCH=1 enables it. Every round of a row follows a
+// round of the no-op module, and a row's ratio is the median of those per-round ratios.
 func TestTable(t *testing.T) {
 	enabled(t, "BENCH")
 	filter, noop := module(t, "filter"), module(t, "noop")
-	var rows []Row
-	add := func(group, name string, ns float64, note string) {
-		rows = append(rows, Row{Group: group, Name: name, Ns: ns, Note: note})
-		t.Logf("%-9s %-44s %12.0f ns %s", group, name, ns, note)
-	}
 	rs := signerFor("RS256")
 	cached := []string{rs.mint(t, claims(0, nil))}
 
 	// Baseline: the no-op module reading the same Authorization header.
 	noopHost := newHost(t, noop, nil, 1)
 	noopDo := doer(t, noopHost, "/api/items", cached, 200)
-	noopBatch := autoBatch(noopDo)
-	base1 := timeRounds(200, noopBatch, noopDo)
-	add("baseline", "no-op module, reads one header", base1, "")
+	noopRef := batchTimer(max(autoBatch(noopDo)/3, 50), noopDo)
+	tb := &table{t: t, noop: noopRef}
+	tb.hostRow("baseline", "no-op module, reads one header", noopDo, "")
 
 	cfg := baseConfig(nil, nil)
 	h := newHost(t, filter, cfg, 1)
-	row := func(group, name string, do func(int), note string) float64 {
-		ns := timeRounds(200, autoBatch(do), do)
-		add(group, name, ns, note)
-		return ns
-	}
-	row("filter", "public route", doer(t, h, "/health", nil, 200), "")
-	cachedNs := row("filter", "cached token (RS256)", doer(t, h, "/api/items", cached, 200), "")
-	row("filter", "missing token (401)", doer(t, h, "/api/items", nil, 401), "")
+	tb.hostRow("filter", "public route", doer(t, h, "/health", nil, 200), "")
+	cachedRatio := tb.hostRow("filter", "cached token (RS256)", doer(t, h, "/api/items", cached, 200), "")
+	tb.hostRow("filter", "missing token (401)", doer(t, h, "/api/items", nil, 401), "")
 
-	// Fresh tokens: each used once, so every request verifies a signature.
-	fresh := map[string]float64{}
-	for _, alg := range algs {
-		s := signerFor(alg)
-		n := freshBatch[alg]
-		toks := s.mintN(t, 10+rounds*n)
-		// A fresh host per alg: no token of this run is in its cache.
-		hf := newHost(t, filter, cfg, 1)
-		do := doer(t, hf, s.path(), toks, 200)
-		fresh[alg] = timeRounds(10, n, do)
-		add("fresh", "fresh token "+alg, fresh[alg], "")
-	}
-	bad := signer{"RS256", "k-rsa", otherRSA}.mint(t, claims(0, nil))
-	expired := rs.mint(t, claims(0, map[string]any{"exp": now.Add(-time.Hour).Unix(), "iat": now.Add(-2 * time.Hour).Unix()}))
-	row("rejected", "bad signature (RS256)", doer(t, h, "/api/items", []string{bad}, 401), "")
-	row("rejected", "expired (RS256)", doer(t, h, "/api/items", []string{expired}, 401), "")
-
-	// The bare check inside wasm and natively, on the same tokens and keys.
+	// The bare check inside wasm, on tokens and keys like the filter's.
 	tokens := map[string]string{}
 	for _, alg := range algs {
 		s := signerFor(alg)
@@ -83,17 +58,42 @@ func TestTable(t *testing.T) {
 	}
 	allKeys := publicJWKS(jwk("", secret))
 	v := newVerifier(t, allKeys, tokens)
+
+	// Fresh tokens: each used once, so every request verifies a signature. Each round also
+	// follows a round of the bare check, for the fresh / bare ratio.
+	for _, alg := range algs {
+		s := signerFor(alg)
+		n := freshBatch[alg]
+		toks := s.mintN(t, 10+rounds*n)
+		hf := newHost(t, filter, cfg, 1) // a fresh host per alg: none of these tokens is cached
+		bare := v.timer(t, v.sig, alg, max(n/4, 5))
+		ns, r := timeRounds(10, n, doer(t, hf, s.path(), toks, 200), tb.noop, bare)
+		tb.add("fresh", "fresh token "+alg, ns, r[0], fmt.Sprintf("%.2fx bare wasm check (target <= 1.15)", r[1]))
+	}
+	bad := signer{"RS256", "k-rsa", otherRSA}.mint(t, claims(0, nil))
+	expired := rs.mint(t, claims(0, map[string]any{"exp": now.Add(-time.Hour).Unix(), "iat": now.Add(-2 * time.Hour).Unix()}))
+	tb.hostRow("rejected", "bad signature (RS256)", doer(t, h, "/api/items", []string{bad}, 401), "")
+	tb.hostRow("rejected", "expired (RS256)", doer(t, h, "/api/items", []string{expired}, 401), "")
+
 	set, _, err := jwks.ParseSet([]byte(allKeys), jwks.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &jwt.Expected{Algorithms: jwt.SupportedAlgorithms(), Now: now}
+	bareNs := map[string]float64{}
 	for _, alg := range algs {
-		n := freshBatch[alg] / 2
-		bare := v.perCall(t, v.sig, alg, n)
-		add("wasm bare", "jwt.VerifySignature "+alg, bare, "")
-		add("wasm bare", "jwt.Parse+Verify "+alg, v.perCall(t, v.full, alg, n), "")
-		fresh[alg+"/bare"] = bare
+		n := freshBatch[alg]
+		for _, f := range []struct {
+			name string
+			fn   api.Function
+		}{{"jwt.VerifySignature ", v.sig}, {"jwt.Parse+Verify ", v.full}} {
+			one := v.timer(t, f.fn, alg, n)
+			ns, r := timeRounds(1, 1, func(int) { one() }, tb.noop)
+			tb.add("wasm bare", f.name+alg, ns/float64(n), r[0]/float64(n), "")
+			if f.fn == v.sig {
+				bareNs[alg] = ns / float64(n)
+			}
+		}
 	}
 	for _, alg := range algs {
 		tok := tokens[alg]
@@ -101,54 +101,68 @@ func TestTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sig := testing.Benchmark(func(b *testing.B) {
-			for b.Loop() {
-				if err := jwt.VerifySignature(parsed, set, want.Algorithms); err != nil {
-					b.Fatal(err)
-				}
+		sig := tb.native(func() {
+			if err := jwt.VerifySignature(parsed, set, want.Algorithms); err != nil {
+				t.Fatal(err)
 			}
 		})
-		full := testing.Benchmark(func(b *testing.B) {
-			for b.Loop() {
-				p, err := jwt.Parse(tok)
-				if err == nil {
-					_, err = jwt.Verify(p, set, want)
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
+		tb.add("native", "jwt.VerifySignature "+alg, sig.ns, sig.ratio, fmt.Sprintf("wasm/native %.1fx", bareNs[alg]/sig.ns))
+		full := tb.native(func() {
+			p, err := jwt.Parse(tok)
+			if err == nil {
+				_, err = jwt.Verify(p, set, want)
+			}
+			if err != nil {
+				t.Fatal(err)
 			}
 		})
-		add("native", "jwt.VerifySignature "+alg, float64(sig.NsPerOp()), fmt.Sprintf("wasm/native %.1fx", fresh[alg+"/bare"]/float64(sig.NsPerOp())))
-		add("native", "jwt.Parse+Verify "+alg, float64(full.NsPerOp()), "")
-	}
-	for i := range rows {
-		for _, alg := range algs {
-			if rows[i].Group == "fresh" && rows[i].Name == "fresh token "+alg {
-				rows[i].Note = fmt.Sprintf("%.2fx bare wasm check", rows[i].Ns/fresh[alg+"/bare"])
-			}
-		}
+		tb.add("native", "jwt.Parse+Verify "+alg, full.ns, full.ratio, "")
 	}
 
-	scaleRows(t, filter, add)
-	parallelRow(t, filter, cached, add)
-
-	// The baseline again at the end; ratios use the mean of both (the box drifts).
-	base2 := timeRounds(200, noopBatch, noopDo)
-	add("baseline", "no-op module, again at the end", base2, "")
-	base := (base1 + base2) / 2
-	for i := range rows {
-		rows[i].Ratio = rows[i].Ns / base
-	}
-	t.Logf("cached token: %.2fx no-op (target <= 2)", cachedNs/base)
+	scaleRows(t, tb, filter)
+	parallelRow(t, tb, filter, cached)
+	t.Logf("cached token: %.2fx no-op (target <= 2)", cachedRatio)
 
 	startup := startupTable(t, filter, noop)
-	writeReport(t, rows, startup)
+	writeReport(t, tb.rows, startup)
+}
+
+// table collects rows; noop times one batch of the no-op module (the reference of ratios).
+type table struct {
+	t    *testing.T
+	rows []Row
+	noop func() float64
+}
+
+func (tb *table) add(group, name string, ns, ratio float64, note string) {
+	tb.rows = append(tb.rows, Row{Group: group, Name: name, Ns: ns, Ratio: ratio, Note: note})
+	tb.t.Logf("%-9s %-46s %12.0f ns %8.2fx %s", group, name, ns, ratio, note)
+}
+
+// hostRow measures requests through a host (batch sized to ~150 ms); it returns the ratio.
+func (tb *table) hostRow(group, name string, do func(int), note string) float64 {
+	ns, r := timeRounds(200, autoBatch(do), do, tb.noop)
+	tb.add(group, name, ns, r[0], note)
+	return r[0]
+}
+
+type nativeResult struct{ ns, ratio float64 }
+
+// native runs f under testing.Benchmark between two no-op rounds.
+func (tb *table) native(f func()) nativeResult {
+	before := tb.noop()
+	res := testing.Benchmark(func(b *testing.B) {
+		for b.Loop() {
+			f()
+		}
+	})
+	ns := float64(res.T.Nanoseconds()) / float64(res.N)
+	return nativeResult{ns, ns / ((before + tb.noop()) / 2)}
 }
 
 // scaleRows: 10/100/1,000 rules and 1/10/100 providers with a cached token; 1/10/100 keys in
 // the JWKS with fresh EdDSA tokens (a cached token never looks at keys).
-func scaleRows(t *testing.T, filter []byte, add func(group, name string, ns float64, note string)) {
+func scaleRows(t *testing.T, tb *table, filter []byte) {
 	rs := signerFor("RS256")
 	cached := []string{rs.mint(t, claims(0, nil))}
 	for _, n := range []int{10, 100, 1000} {
@@ -158,8 +172,7 @@ func scaleRows(t *testing.T, filter []byte, add func(group, name string, ns floa
 				"requires": map[string]any{"provider_name": "idp"}})
 		}
 		h := newHost(t, filter, baseConfig(rules, nil), 1)
-		do := doer(t, h, "/api/items", cached, 200)
-		add("scale", fmt.Sprintf("%d rules, cached token, last rule", n), timeRounds(200, autoBatch(do), do), "")
+		tb.hostRow("scale", fmt.Sprintf("%d rules, cached token, last rule", n), doer(t, h, "/api/items", cached, 200), "")
 	}
 	for _, n := range []int{1, 10, 100} {
 		providers := map[string]any{}
@@ -172,42 +185,37 @@ func scaleRows(t *testing.T, filter []byte, add func(group, name string, ns floa
 				"requires": map[string]any{"provider_name": name}})
 		}
 		h := newHost(t, filter, baseConfig(rules, providers), 1)
-		do := doer(t, h, "/api/items", cached, 200)
-		add("scale", fmt.Sprintf("%d providers, cached token", n), timeRounds(200, autoBatch(do), do), "")
+		tb.hostRow("scale", fmt.Sprintf("%d providers, cached token", n), doer(t, h, "/api/items", cached, 200), "")
 	}
 	for _, n := range []int{1, 10, 100} {
 		keys := make([]any, n)
 		var last signer
 		for i := range n {
-			s := signer{"EdDSA", fmt.Sprintf("k%d", i), nil}
 			_, priv, err := ed25519.GenerateKey(rand.Reader)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.key = priv
-			keys[i] = jwk(s.kid, priv)
-			last = s
+			last = signer{"EdDSA", fmt.Sprintf("k%d", i), priv}
+			keys[i] = jwk(last.kid, priv)
 		}
 		jb, _ := json.Marshal(map[string]any{"keys": keys})
-		cfg := baseConfig(nil, nil)
 		var c map[string]any
-		json.Unmarshal(cfg, &c)
+		json.Unmarshal(baseConfig(nil, nil), &c)
 		c["providers"].(map[string]any)["idp"] = provider(issuer, string(jb), "EdDSA")
-		cfg, _ = json.Marshal(c)
+		cfg, _ := json.Marshal(c)
 		h := newHost(t, filter, cfg, 1)
 		batch := freshBatch["EdDSA"]
-		do := doer(t, h, "/api/items", last.mintN(t, 10+rounds*batch), 200)
-		add("scale", fmt.Sprintf("%d keys in the JWKS, fresh EdDSA, last kid", n), timeRounds(10, batch, do), "")
+		ns, r := timeRounds(10, batch, doer(t, h, "/api/items", last.mintN(t, 10+rounds*batch), 200), tb.noop)
+		tb.add("scale", fmt.Sprintf("%d keys in the JWKS, fresh EdDSA, last kid", n), ns, r[0], "")
 	}
 }
 
 // parallelRow: 4 VMs, one goroutine each, cached token; ns is wall time per request overall.
-func parallelRow(t *testing.T, filter []byte, cached []string, add func(group, name string, ns float64, note string)) {
-	const vms, per = 4, 4000
+func parallelRow(t *testing.T, tb *table, filter []byte, cached []string) {
+	const vms, per = 4, 1000
 	h := newHost(t, filter, baseConfig(nil, nil), vms)
-	run := func(n int) time.Duration {
+	run := func(n int) {
 		var wg sync.WaitGroup
-		start := time.Now()
 		for w := range vms {
 			wg.Go(func() {
 				for range n {
@@ -221,12 +229,10 @@ func parallelRow(t *testing.T, filter []byte, cached []string, add func(group, n
 			})
 		}
 		wg.Wait()
-		return time.Since(start)
 	}
-	run(200)
-	d := run(per)
-	add("parallel", "4 VMs in parallel, cached token (wall / request)", float64(d.Nanoseconds())/float64(vms*per),
-		fmt.Sprintf("%d CPUs", runtime.NumCPU()))
+	run(100)
+	ns, r := timeRounds(0, 1, func(int) { run(per) }, tb.noop)
+	tb.add("parallel", "4 VMs in parallel, cached token (wall / request)", ns/float64(vms*per), r[0]/float64(vms*per), fmt.Sprintf("%d CPUs", runtime.NumCPU()))
 }
 
 // startupTable measures module size (as built and stripped) and start-up: a cold compile
