@@ -9,9 +9,11 @@ import (
 )
 
 // FuzzParse: Parse never panics and never returns (nil, nil); a config comes with its engine.
-// Seeded from every valid and broken config in testdata.
+// Seeded from every broken config in testdata and every example scenario.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*/*.json")
+	scenarios, _ := filepath.Glob("../examples/scenarios/*.json")
+	files = append(files, scenarios...)
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {

@@ -12,10 +12,11 @@ import (
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 )
 
-// parseFile parses testdata/valid/<name>.json and fails the test on any error.
+// parseFile parses examples/scenarios/<name>.json, the configs the README points users to, and
+// fails the test on any error.
 func parseFile(t *testing.T, name string) *config.Config {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "valid", name+".json"))
+	data, err := os.ReadFile(filepath.Join("..", "examples", "scenarios", name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
