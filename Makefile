@@ -24,7 +24,7 @@ FORCE:
 test: lint unit build e2e interop ## everything CI runs: lint, unit tests, the compiled module under the e2e host, Dex and examples
 
 unit: ## unit tests of the pure packages (native)
-	$(GO) test -count=1 ./jwks/... ./jwt/... ./config/... ./policy/... ./filter/... ./tools/... ./scripts/... ./internal/...
+	$(GO) test -count=1 ./jwks/... ./jwt/... ./config/... ./policy/... ./filter/... ./tools/... ./scripts/... ./internal/... ./tokencache/...
 
 e2e: build ## end-to-end tests of build/jwt-proxy-wasm.wasm under the Envoy-like wazero host, both WASI profiles
 	WASM_PATH=$(CURDIR)/$(WASM) E2E_PROFILE=envoy-1.33 $(GO) test -count=1 -timeout 15m ./e2e/...
@@ -36,8 +36,10 @@ interop: build ## the interop module: Dex end to end, Envoy/Istio example valida
 image: build ## write the module as an OCI image Istio can pull (build/image)
 	cd interop && $(GO) run ./cmd/image -wasm ../$(WASM) -o ../build/image
 
-bench: build ## benchmarks: native verification and the compiled module under the e2e host
-	$(GO) test -run '^$$' -bench . -benchmem ./jwt/... ./jwks/... ./policy/...
+bench: build ## benchmarks: native, then the compiled module under the e2e host (writes build/bench/table.md, chart.svg)
+	$(GO) test -run '^$$' -bench . -benchmem ./jwt/... ./jwks/... ./policy/... ./tokencache/... ./internal/...
+	WASM_PATH=$(CURDIR)/$(WASM) ./scripts/bench.sh
+	$(GO) test -tags wasmbench -run '^$$' -bench 'Wasm|Ratio' -benchtime 0.5s ./internal/rsafast/
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	./scripts/fuzz.sh $(FUZZTIME)
