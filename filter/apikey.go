@@ -53,7 +53,7 @@ func (ctx *httpContext) keySource(hops int) netip.Addr {
 		return ctx.req.Source
 	}
 	var entries []string
-	for _, v := range ctx.headers["x-forwarded-for"] {
+	for _, v := range ctx.headers.values("x-forwarded-for") {
 		for e := range strings.SplitSeq(v, ",") {
 			if len(entries) == maxForwardedEntries {
 				entries = entries[1:] // only the right end matters

@@ -98,8 +98,8 @@ func TestKeySource(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := headerMap{}
-			if tc.xff != nil {
-				h["x-forwarded-for"] = tc.xff
+			for _, v := range tc.xff {
+				h = append(h, [2]string{"x-forwarded-for", v})
 			}
 			ctx := &httpContext{headers: h, req: newRequest(h, parseAddress("192.0.2.1:80"))}
 			got := ctx.keySource(tc.hops)

@@ -32,12 +32,12 @@ var thumbprintPath = "cnf." + gjson.Escape("x5t#S256")
 // checkBinding turns a verified outcome into a failure when its binding does not hold: a
 // token with cnf x5t#S256 needs the matching certificate; with require_certificate_binding,
 // a token without it is refused too.
-func (ctx *httpContext) checkBinding(pv *config.Provider, o *policy.Outcome) {
+func (ctx *httpContext) checkBinding(pv *config.Provider, o *policy.Outcome, cached bool) {
 	if o.Claims == nil || o.Err != nil || pv.APIKeys != nil {
 		return
 	}
-	want := o.Claims.Get(thumbprintPath)
-	if !want.Exists() {
+	want := ctx.reads(pv, o.Claims, cached) // claimread.go: read once per claims
+	if !want.bound {
 		if pv.RequireCertificateBinding {
 			o.Claims, o.Err = nil, errCertificateRequired
 		}
@@ -45,11 +45,11 @@ func (ctx *httpContext) checkBinding(pv *config.Provider, o *policy.Outcome) {
 	}
 	got, ok := peerThumbprint()
 	switch {
-	case want.Type != gjson.String:
+	case !want.boundStr:
 		o.Claims, o.Err = nil, errCertificateMismatch
 	case !ok:
 		o.Claims, o.Err = nil, errCertificateRequired
-	case subtle.ConstantTimeCompare([]byte(want.Str), []byte(got)) != 1:
+	case subtle.ConstantTimeCompare([]byte(want.thumb), []byte(got)) != 1:
 		o.Claims, o.Err = nil, errCertificateMismatch
 	}
 }

@@ -16,26 +16,50 @@ var (
 	errTokenAmbiguous = errors.New("request carries more than one distinct token")
 )
 
-// headerMap holds a request's headers by lower-case name, every value kept: HTTP allows a
-// header to repeat, and a second Authorization must not slip past the check.
-type headerMap map[string][]string
+// headerMap holds a request's headers as (lower-case name, value) pairs in arrival order, every
+// value kept: HTTP allows a header to repeat, and a second Authorization must not slip past the
+// check. A slice, not a map: a request has a few dozen headers at most, and in wasm building a
+// map (one slice per name) cost more than all the lookups of a request together.
+type headerMap [][2]string
 
+// newHeaderMap lower-cases the names in place (Envoy's already are, then nothing is copied).
 func newHeaderMap(pairs [][2]string) headerMap {
-	h := make(headerMap, len(pairs))
-	for _, p := range pairs {
-		k := strings.ToLower(p[0])
-		h[k] = append(h[k], p[1])
+	for i := range pairs {
+		pairs[i][0] = strings.ToLower(pairs[i][0])
 	}
-	return h
+	return headerMap(pairs)
 }
 
 // first returns the first value of name.
 func (h headerMap) first(name string) (string, bool) {
-	v := h[name]
-	if len(v) == 0 {
-		return "", false
+	for _, p := range h {
+		if p[0] == name {
+			return p[1], true
+		}
 	}
-	return v[0], true
+	return "", false
+}
+
+// values returns every value of name, in order; nil when there is none.
+func (h headerMap) values(name string) []string {
+	var vs []string
+	for _, p := range h {
+		if p[0] == name {
+			vs = append(vs, p[1])
+		}
+	}
+	return vs
+}
+
+// without returns h minus every value of name (h's storage is reused).
+func (h headerMap) without(name string) headerMap {
+	out := h[:0]
+	for _, p := range h {
+		if p[0] != name {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // found is the token a request carries and every configured source that held it.
@@ -94,7 +118,7 @@ func extractToken(sources []config.Source, h headerMap, query string, maxHeader,
 	for _, s := range sources {
 		switch s.Kind {
 		case config.FromHeader:
-			for _, v := range h[s.Name] {
+			for _, v := range h.values(s.Name) {
 				if maxHeader > 0 && len(v) > maxHeader {
 					return found{}, fmt.Errorf("%w: %s has %d bytes, limit %d", errHeaderTooLarge, s.Name, len(v), maxHeader)
 				}
@@ -118,7 +142,7 @@ func extractToken(sources []config.Source, h headerMap, query string, maxHeader,
 				}
 			}
 		case config.FromCookie:
-			for _, v := range h["cookie"] {
+			for _, v := range h.values("cookie") {
 				if maxHeader > 0 && len(v) > maxHeader {
 					return found{}, fmt.Errorf("%w: cookie has %d bytes, limit %d", errHeaderTooLarge, len(v), maxHeader)
 				}

@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -38,6 +37,10 @@ type httpContext struct {
 	req     *policy.Request // what policy sees
 	tried   map[string]bool // providers whose key fetch this request already waited for
 	body    *bodyWait       // a decision waiting for the request body (body.go)
+	srcRead bool            // req.Source was read (needSource)
+
+	lastReads    *claimReads // claimread.go: the last claims read, for a token seen once
+	lastReadsKey claimReadKey
 }
 
 // OnHttpRequestHeaders implements types.HttpContext.
@@ -55,8 +58,8 @@ func (ctx *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) (action ty
 	ctx.headers = newHeaderMap(pairs)
 	ctx.stripClaimHeaders()
 	ctx.path, _ = ctx.headers.first(":path")
-	ctx.req = newRequest(ctx.headers, sourceAddress())
-	ctx.req.BodyPending = !endOfStream // rules with body conditions finish in body.go
+	ctx.req = newRequest(ctx.headers, netip.Addr{}) // the source is read when a rule needs it
+	ctx.req.BodyPending = !endOfStream              // rules with body conditions finish in body.go
 	return ctx.run()
 }
 
@@ -95,8 +98,8 @@ func (ctx *httpContext) recoverPanic(where string, action *types.Action) {
 // so a client cannot pose as a verified caller.
 func (ctx *httpContext) stripClaimHeaders() {
 	for _, h := range ctx.plugin.claimHeaders {
-		if _, ok := ctx.headers[h]; ok {
-			delete(ctx.headers, h)
+		if _, ok := ctx.headers.first(h); ok {
+			ctx.headers = ctx.headers.without(h)
 			if err := proxywasm.RemoveHttpRequestHeader(h); err != nil {
 				panic(fmt.Sprintf("removing spoofed header %s: %v", h, err))
 			}
@@ -138,6 +141,16 @@ func parseAddress(s string) netip.Addr {
 	return netip.Addr{}
 }
 
+// needSource reads source.address into req.Source, once per request. Only rules with
+// source_ips and api_keys providers look at it: reading it for every request cost a host
+// call and a parse (about 5 us in wasm), as much as the whole rest of a public route.
+func (ctx *httpContext) needSource() {
+	if !ctx.srcRead {
+		ctx.srcRead = true
+		ctx.req.Source = sourceAddress()
+	}
+}
+
 // run decides the request: continue, a local reply, or a pause until keys arrive.
 func (ctx *httpContext) run() types.Action {
 	p := ctx.plugin
@@ -153,6 +166,9 @@ func (ctx *httpContext) run() types.Action {
 		return ctx.deny(d, cfg.Policy.ReplyFormat(route), "")
 	}
 	rule := route.Rule
+	if len(rule.SourceRanges) > 0 {
+		ctx.needSource()
+	}
 	if rule.Requires == nil {
 		// Public: no token is read or stripped, but policy still checks source_ips.
 		if d := cfg.Policy.Decide(route, nil, ctx.req); !d.Allow {
@@ -162,18 +178,13 @@ func (ctx *httpContext) run() types.Action {
 		ctx.state = stateComplete
 		return types.ActionContinue
 	}
-	providers := make([]*config.Provider, 0, 2)
-	var sources []config.Source
-	for _, name := range rule.RequiredProviders() {
-		pv := cfg.ByName[name]
-		if pv == nil {
-			panic(fmt.Sprintf("rule %s requires unknown provider %q", rule.Name, name))
-		}
-		providers = append(providers, pv)
-		sources = append(sources, pv.Sources...)
+	rp := p.requiredBy(rule)
+	providers := rp.providers
+	if rp.apiKeys {
+		ctx.needSource() // keySource
 	}
 
-	f, err := extractToken(sources, ctx.headers, ctx.req.Query, cfg.MaxHeaderBytes, cfg.MaxTokenBytes)
+	f, err := extractToken(rp.sources, ctx.headers, ctx.req.Query, cfg.MaxHeaderBytes, cfg.MaxTokenBytes)
 	switch {
 	case errors.Is(err, errHeaderTooLarge):
 		proxywasm.LogDebugf("request %d: %v", ctx.id, err)
@@ -207,6 +218,37 @@ func (ctx *httpContext) run() types.Action {
 	p.metrics.allowed(d.Provider, false)
 	ctx.state = stateComplete
 	return types.ActionContinue
+}
+
+// ruleProviders are a rule's required providers, resolved once per rule.
+type ruleProviders struct {
+	providers []*config.Provider // read-only once built
+	sources   []config.Source    // all their token sources, in order
+	apiKeys   bool               // one is an api_keys provider (it needs the source address)
+}
+
+// requiredBy resolves rule's required providers by name on its first request and keeps
+// them: rules and providers are fixed for the plugin's life, and resolving them per request
+// (names, map lookups, two slices) was a visible part of a cached-token request in wasm.
+func (p *pluginContext) requiredBy(rule *policy.Rule) *ruleProviders {
+	if rp, ok := p.ruleProviders[rule]; ok {
+		return rp
+	}
+	rp := &ruleProviders{}
+	for _, name := range rule.RequiredProviders() {
+		pv := p.cfg.ByName[name]
+		if pv == nil {
+			panic(fmt.Sprintf("rule %s requires unknown provider %q", rule.Name, name))
+		}
+		rp.providers = append(rp.providers, pv)
+		rp.sources = append(rp.sources, pv.Sources...)
+		rp.apiKeys = rp.apiKeys || pv.APIKeys != nil
+	}
+	if p.ruleProviders == nil || len(p.ruleProviders) >= 1<<14 { // policy's rules are fixed; a backstop
+		p.ruleProviders = map[*policy.Rule]*ruleProviders{}
+	}
+	p.ruleProviders[rule] = rp
+	return rp
 }
 
 // verify gives each required provider its outcome for the request's token: Missing when the
@@ -270,7 +312,7 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 				p.cacheVerified(tok, pv, ks, claims)
 			}
 		}
-		ctx.checkBinding(pv, &o) // certbound.go: RFC 8705 cnf x5t#S256, per request
+		ctx.checkBinding(pv, &o, hit) // certbound.go: RFC 8705 cnf x5t#S256, per request
 		outcomes[pv.Name] = o
 		if judged == "" && !o.Missing {
 			judged = pv.Name
@@ -310,17 +352,10 @@ func (ctx *httpContext) allow(providers []*config.Provider, outcomes map[string]
 		if claims == nil || outcomes[pv.Name].Err != nil {
 			continue
 		}
-		for _, c := range pv.ClaimToHeaders {
-			v, ok := claimHeaderValue(claims.Get(c.Claim))
-			if !ok {
-				continue
-			}
-			setHeader(c.Header, v)
+		// claim_to_headers, forward_payload_header, identity_header (identity.go), in order.
+		for _, h := range ctx.reads(pv, claims, false).headers { // claimread.go
+			setHeader(h[0], h[1])
 		}
-		if h := strings.ToLower(pv.ForwardPayloadHeader); h != "" {
-			setHeader(h, base64.RawURLEncoding.EncodeToString(claims.JSON()))
-		}
-		ctx.setIdentityHeader(pv, claims) // identity.go
 	}
 	if f.token != "" && !forward {
 		ctx.stripToken(f)
@@ -370,7 +405,7 @@ func (ctx *httpContext) stripToken(f found) {
 		setHeader(":path", stripParams(ctx.path, params))
 	}
 	if len(cookies) > 0 {
-		if v := stripCookies(ctx.headers["cookie"], cookies); v != "" {
+		if v := stripCookies(ctx.headers.values("cookie"), cookies); v != "" {
 			setHeader("cookie", v)
 		} else if err := proxywasm.RemoveHttpRequestHeader("cookie"); err != nil {
 			panic(fmt.Sprintf("removing cookie header: %v", err))
