@@ -4,11 +4,12 @@
 GO        ?= go
 WASM      := build/jwt-proxy-wasm.wasm
 FUZZTIME  ?= 10s
+SOAK_DURATION ?= 60s
 # The e2e suite runs in both WASI profiles of the host (see e2e/harness): the full suite in the
 # strictest (envoy-1.33), the tests named *Smoke* in envoy-latest.
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit e2e interop bench fuzz lint fmt check demo image clean
+.PHONY: help build test unit e2e interop bench fuzz fuzz-ci soak lint fmt check demo image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -21,7 +22,7 @@ $(WASM): FORCE
 
 FORCE:
 
-test: lint unit build e2e interop ## everything CI runs: lint, unit tests, the compiled module under the e2e host, Dex and examples
+test: lint unit build e2e interop fuzz-ci ## everything CI runs: lint, unit tests, the compiled module under the e2e host, Dex and examples, brief fuzzing
 
 unit: ## unit tests of the pure packages (native)
 	$(GO) test -count=1 ./jwks/... ./jwt/... ./config/... ./policy/... ./filter/... ./tools/... ./scripts/... ./internal/... ./tokencache/...
@@ -41,8 +42,14 @@ bench: build ## benchmarks: native, then the compiled module under the e2e host 
 	WASM_PATH=$(CURDIR)/$(WASM) ./scripts/bench.sh
 	$(GO) test -tags wasmbench -run '^$$' -bench 'Wasm|Ratio' -benchtime 0.5s ./internal/rsafast/
 
-fuzz: ## run every fuzz target for FUZZTIME each
+fuzz: ## run every fuzz target for FUZZTIME each (a crasher stays in testdata/fuzz as a regression test)
 	./scripts/fuzz.sh $(FUZZTIME)
+
+fuzz-ci: ## every fuzz target briefly, as CI does
+	./scripts/fuzz.sh 2s
+
+soak: build ## the long load/soak run: 4 VMs, concurrent clients, good/expired/forged/public mix (SOAK_DURATION)
+	WASM_PATH=$(CURDIR)/$(WASM) SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -timeout 30m -run '^TestSoak$$' -v ./e2e
 
 lint: ## gofmt and go vet (native and wasip1)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

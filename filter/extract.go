@@ -118,7 +118,11 @@ func extractToken(sources []config.Source, h headerMap, query string, maxHeader,
 	for _, s := range sources {
 		switch s.Kind {
 		case config.FromHeader:
-			for _, v := range h.values(s.Name) {
+			for _, p := range h { // every value, in order; not h.values: no slice per request
+				if p[0] != s.Name {
+					continue
+				}
+				v := p[1]
 				if maxHeader > 0 && len(v) > maxHeader {
 					return found{}, fmt.Errorf("%w: %s has %d bytes, limit %d", errHeaderTooLarge, s.Name, len(v), maxHeader)
 				}
@@ -142,7 +146,11 @@ func extractToken(sources []config.Source, h headerMap, query string, maxHeader,
 				}
 			}
 		case config.FromCookie:
-			for _, v := range h.values("cookie") {
+			for _, p := range h {
+				if p[0] != "cookie" {
+					continue
+				}
+				v := p[1]
 				if maxHeader > 0 && len(v) > maxHeader {
 					return found{}, fmt.Errorf("%w: cookie has %d bytes, limit %d", errHeaderTooLarge, len(v), maxHeader)
 				}

@@ -41,6 +41,8 @@ type pluginContext struct {
 	claimReads   map[claimReadKey]*claimReads // claimread.go
 	// ruleProviders: each rule's providers, resolved on its first request (http.go)
 	ruleProviders map[*policy.Rule]*ruleProviders
+	// spareOutcomes: the outcomes map of the last decided request, for the next (http.go)
+	spareOutcomes map[string]policy.Outcome
 }
 
 func newPluginContext(id uint32) *pluginContext {
