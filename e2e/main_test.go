@@ -6,8 +6,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -35,28 +33,13 @@ func run(m *testing.M) int {
 	if profile == "" {
 		profile = harness.ProfileEnvoy133
 	}
-	path := os.Getenv("WASM_PATH")
-	if path == "" {
-		dir, err := os.MkdirTemp("", "jwt-proxy-wasm-e2e")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		path = filepath.Join(dir, "jwt-proxy-wasm.wasm")
-		cmd := exec.Command("./scripts/build-wasm.sh", "-o", path, ".")
-		cmd.Dir = ".."
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building the module: %v\n", err)
-			return 1
-		}
-	}
-	var err error
-	if wasmBytes, err = os.ReadFile(path); err != nil {
-		fmt.Fprintf(os.Stderr, "reading the module: %v\n", err)
+	wasm, _, cleanup, err := harness.FilterModule("..")
+	defer cleanup()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "the module under test: %v\n", err)
 		return 1
 	}
+	wasmBytes = wasm
 	return m.Run()
 }
 

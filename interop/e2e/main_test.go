@@ -6,9 +6,9 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/e2e/harness"
 )
 
 // The module under test, and its path (set once by TestMain).
@@ -21,28 +21,12 @@ var (
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	path := os.Getenv("WASM_PATH")
-	if path == "" {
-		dir, err := os.MkdirTemp("", "jwt-proxy-wasm-interop")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		path = filepath.Join(dir, "jwt-proxy-wasm.wasm")
-		cmd := exec.Command("./scripts/build-wasm.sh", "-o", path, ".")
-		cmd.Dir = "../.."
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building the module: %v\n", err)
-			return 1
-		}
-	}
-	wasmPath = path
-	var err error
-	if wasmBytes, err = os.ReadFile(path); err != nil {
-		fmt.Fprintf(os.Stderr, "reading the module: %v\n", err)
+	wasm, path, cleanup, err := harness.FilterModule("../..")
+	defer cleanup()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "the module under test: %v\n", err)
 		return 1
 	}
+	wasmBytes, wasmPath = wasm, path
 	return m.Run()
 }
