@@ -10,6 +10,10 @@ import (
 // BuildModule compiles pkg (relative to the repository root) with scripts/build-wasm.sh, the
 // command `make build` runs, into out; args go before pkg (e.g. "-no-overlay").
 func BuildModule(root, out, pkg string, args ...string) error {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
 	cmd := exec.Command(filepath.Join(root, "scripts", "build-wasm.sh"), append(append([]string{"-o", out}, args...), pkg)...)
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
