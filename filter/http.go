@@ -362,7 +362,7 @@ func (ctx *httpContext) allow(providers []*config.Provider, outcomes map[string]
 		if claims == nil || outcomes[pv.Name].Err != nil {
 			continue
 		}
-		// claim_to_headers, forward_payload_header, identity_header (identity.go), in order.
+		// claim_to_headers, forward_payload_header, identity_header, in that order.
 		for _, h := range ctx.reads(pv, claims, false).headers { // claimread.go
 			setHeader(h[0], h[1])
 		}

@@ -97,7 +97,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 			seen[h] = true
 			p.claimHeaders = append(p.claimHeaders, h)
 		}
-		if h := pv.IdentityHeader; h != "" && !seen[h] { // identity.go
+		if h := pv.IdentityHeader; h != "" && !seen[h] { // claimread.go
 			seen[h] = true
 			p.claimHeaders = append(p.claimHeaders, h)
 		}

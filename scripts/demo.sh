@@ -33,7 +33,7 @@ start() {
 	shift 2
 	"$@" >"$work/$name.log" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 1200); do # up to 120 s: compiling the module is slow on a busy machine
 		if grep -q "$word" "$work/$name.log"; then grep "$word" "$work/$name.log"; return; fi
 		if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
 		sleep 0.1
