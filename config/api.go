@@ -55,24 +55,25 @@ type Provider struct {
 
 // RemoteJWKS is fetched through an Envoy cluster by an HTTP callout.
 type RemoteJWKS struct {
+	Fetch // URI as configured
+}
+
+// Discovery fetches /.well-known/openid-configuration, checks its issuer, then its jwks_uri.
+// URI defaults to Issuer + "/.well-known/openid-configuration"; the Fetch settings apply to
+// the discovery document and to the keys it names.
+type Discovery struct {
+	Fetch
+}
+
+// Fetch is a document fetched by an HTTP callout through an Envoy cluster.
+type Fetch struct {
 	Cluster       string
-	URI           string // as configured
+	URI           string
 	Authority     string // host[:port] of URI, sent as :authority
 	Path          string // path and query of URI, sent as :path
 	Timeout       time.Duration
 	CacheDuration time.Duration
 	FetchPolicy   // grace_period, refetch_cooldown, min/max_cache_duration, max_response_bytes
-}
-
-// Discovery fetches /.well-known/openid-configuration, checks its issuer, then its jwks_uri.
-type Discovery struct {
-	Cluster       string
-	URI           string // default: Issuer + "/.well-known/openid-configuration"
-	Authority     string
-	Path          string
-	Timeout       time.Duration
-	CacheDuration time.Duration
-	FetchPolicy   // as RemoteJWKS; applies to the discovery document and the keys it names
 }
 
 // SourceKind is where a token is carried.

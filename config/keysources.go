@@ -85,27 +85,9 @@ func (p *parser) secret(path string, v gjson.Result, s string) *jwks.Set {
 }
 
 func (p *parser) remoteJWKS(path string, v gjson.Result) *RemoteJWKS {
-	r := &RemoteJWKS{Timeout: DefaultTimeout, CacheDuration: DefaultCacheDuration, FetchPolicy: defaultFetchPolicy()}
-	var uri gjson.Result
-	var cluster bool
-	field := func(key, kpath string, val gjson.Result) {
-		switch key {
-		case "cluster":
-			r.Cluster, _ = p.str(kpath, val, false)
-			cluster = true
-		case "uri":
-			uri = val
-			if ep, ok := p.endpoint(kpath, val); ok {
-				r.URI, r.Authority, r.Path = ep.URI, ep.Authority, ep.Path
-			}
-		case "timeout":
-			r.Timeout, _ = p.duration(kpath, val, time.Millisecond, MaxTimeout)
-		case "cache_duration":
-			r.CacheDuration, _ = p.duration(kpath, val, MinCacheDuration, 0)
-		default:
-			p.fetchPolicyField(&r.FetchPolicy, key, kpath, val)
-		}
-	}
+	r := &RemoteJWKS{Fetch: defaultFetch()}
+	var cluster, uri bool
+	field := func(key, kpath string, val gjson.Result) { p.fetchField(&r.Fetch, &cluster, &uri, key, kpath, val) }
 	keys := append([]string{"cluster", "uri", "timeout", "cache_duration", "http_uri"}, fetchPolicyKeys...)
 	ok := p.object(path, v, keys, func(key, kpath string, val gjson.Result) {
 		if key != "http_uri" {
@@ -128,10 +110,34 @@ func (p *parser) remoteJWKS(path string, v gjson.Result) *RemoteJWKS {
 	if !cluster {
 		p.errorf(end(v), join(path, "cluster"), "name the Envoy cluster that reaches the JWKS host", "required")
 	}
-	if !uri.Exists() {
+	if !uri {
 		p.errorf(end(v), join(path, "uri"), "give the JWKS URL, e.g. https://idp.example.com/realms/x/protocol/openid-connect/certs", "required")
 	}
 	return r
+}
+
+func defaultFetch() Fetch {
+	return Fetch{Timeout: DefaultTimeout, CacheDuration: DefaultCacheDuration, FetchPolicy: defaultFetchPolicy()}
+}
+
+// fetchField parses one member shared by remote_jwks and oidc; cluster and uri record presence.
+func (p *parser) fetchField(f *Fetch, cluster, uri *bool, key, kpath string, val gjson.Result) {
+	switch key {
+	case "cluster":
+		f.Cluster, _ = p.str(kpath, val, false)
+		*cluster = true
+	case "uri":
+		*uri = true
+		if ep, ok := p.endpoint(kpath, val); ok {
+			f.URI, f.Authority, f.Path = ep.URI, ep.Authority, ep.Path
+		}
+	case "timeout":
+		f.Timeout, _ = p.duration(kpath, val, time.Millisecond, MaxTimeout)
+	case "cache_duration":
+		f.CacheDuration, _ = p.duration(kpath, val, MinCacheDuration, 0)
+	default:
+		p.fetchPolicyField(&f.FetchPolicy, key, kpath, val)
+	}
 }
 
 func (p *parser) endpoint(path string, v gjson.Result) (endpoint, bool) {
@@ -151,26 +157,11 @@ func (p *parser) endpoint(path string, v gjson.Result) (endpoint, bool) {
 // the URI defaults to the issuer's well-known document, and the issuer is required since
 // discovery checks it.
 func (p *parser) discovery(path string, v gjson.Result, issuer string, issuerGiven bool) *Discovery {
-	d := &Discovery{Timeout: DefaultTimeout, CacheDuration: DefaultCacheDuration, FetchPolicy: defaultFetchPolicy()}
+	d := &Discovery{Fetch: defaultFetch()}
 	var cluster, uri bool
 	keys := append([]string{"cluster", "uri", "timeout", "cache_duration"}, fetchPolicyKeys...)
 	ok := p.object(path, v, keys, func(key, kpath string, val gjson.Result) {
-		switch key {
-		case "cluster":
-			d.Cluster, _ = p.str(kpath, val, false)
-			cluster = true
-		case "uri":
-			uri = true
-			if ep, ok := p.endpoint(kpath, val); ok {
-				d.URI, d.Authority, d.Path = ep.URI, ep.Authority, ep.Path
-			}
-		case "timeout":
-			d.Timeout, _ = p.duration(kpath, val, time.Millisecond, MaxTimeout)
-		case "cache_duration":
-			d.CacheDuration, _ = p.duration(kpath, val, MinCacheDuration, 0)
-		default:
-			p.fetchPolicyField(&d.FetchPolicy, key, kpath, val)
-		}
+		p.fetchField(&d.Fetch, &cluster, &uri, key, kpath, val)
 	})
 	if !ok {
 		return nil
