@@ -43,10 +43,11 @@ type pluginContext struct {
 	ruleProviders map[*policy.Rule]*ruleProviders
 	// spareOutcomes: the outcomes map of the last decided request, for the next (http.go)
 	spareOutcomes map[string]policy.Outcome
+	gc            *gcGuard // gcguard.go
 }
 
 func newPluginContext(id uint32) *pluginContext {
-	return &pluginContext{id: id, streams: map[uint32]*httpContext{}, now: time.Now}
+	return &pluginContext{id: id, streams: map[uint32]*httpContext{}, now: time.Now, gc: newGCGuard()}
 }
 
 // OnPluginStart implements types.PluginContext. A configuration that does not validate fails
@@ -137,6 +138,7 @@ func errorLines(err error) []string {
 
 // NewHttpContext implements types.PluginContext.
 func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
+	p.gc.check()
 	ctx := &httpContext{id: id, plugin: p}
 	p.streams[id] = ctx
 	return ctx
