@@ -45,8 +45,12 @@ bench: build ## benchmarks: native, then the compiled module under the e2e host 
 fuzz: ## run every fuzz target for FUZZTIME each (a crasher stays in testdata/fuzz as a regression test)
 	./scripts/fuzz.sh $(FUZZTIME)
 
+# CI budgets are execution counts, not durations: with a duration, Go < 1.27's fuzz coordinator can
+# report a spurious "context deadline exceeded" at the deadline (golang/go#75804). The RSA
+# differential fuzzers sign with a private key on every execution, hence their smaller count.
 fuzz-ci: ## every fuzz target briefly, as CI does
-	./scripts/fuzz.sh 2s
+	FUZZ_SKIP='^./internal/rsafast$$' ./scripts/fuzz.sh 30000x
+	./scripts/fuzz.sh 1000x ./internal/rsafast
 
 soak: build ## the long load/soak run: 4 VMs, concurrent clients, good/expired/forged/public mix (SOAK_DURATION)
 	WASM_PATH=$(CURDIR)/$(WASM) SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -timeout 30m -run '^TestSoak$$' -v ./e2e
