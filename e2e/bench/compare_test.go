@@ -28,7 +28,8 @@ func TestCompare(t *testing.T) {
 		reqs int
 		do   func(i int)
 	}
-	rows := []row{{"no-op module", n, doer(t, newHost(t, module(t, "noop"), nil, 1), "/api/items", cached, 200)}}
+	rows := []row{{"no-op module", n, doer(t, newHost(t, module(t, "noop"), nil, 1), "/api/items", cached, 200)},
+		{"host-call floor module", n, doer(t, newHost(t, module(t, "floor"), nil, 1), "/api/items", cached, 200)}}
 	for _, p := range strings.Split(list, ",") {
 		wasm, err := os.ReadFile(p)
 		if err != nil {

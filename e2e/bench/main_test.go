@@ -41,7 +41,7 @@ func enabled(t *testing.T, env string) {
 func root() string { return filepath.Join("..", "..") }
 
 // module returns a module's bytes: "filter" is WASM_PATH or a fresh build of the repository
-// root; "noop" and "verify" are built from testdata. Every build uses scripts/build-wasm.sh.
+// root; "noop", "floor" and "verify" are built from testdata. Every build uses scripts/build-wasm.sh.
 func module(tb testing.TB, name string) []byte {
 	tb.Helper()
 	buildOnce.Do(func() { buildErr = buildAll() })
@@ -57,7 +57,7 @@ func buildAll() error {
 		return err
 	}
 	buildDir = dir
-	pkgs := map[string]string{"noop": "./e2e/bench/testdata/noop", "verify": "./e2e/bench/testdata/verify"}
+	pkgs := map[string]string{"noop": "./e2e/bench/testdata/noop", "floor": "./e2e/bench/testdata/floor", "verify": "./e2e/bench/testdata/verify"}
 	if p := os.Getenv("WASM_PATH"); p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -44,6 +44,11 @@ func TestTable(t *testing.T) {
 	tb := &table{t: t, noop: noopRef}
 	tb.hostRow("baseline", "no-op module, reads one header", noopDo, "")
 
+	// The host calls an allowed token request cannot skip (floor module): what is left of the
+	// cached-token row above it is the filter's own work.
+	floorHost := newHost(t, module(t, "floor"), nil, 1)
+	tb.hostRow("baseline", "host-call floor: header pairs, 2 header edits, 2 counters", doer(t, floorHost, "/api/items", cached, 200), "")
+
 	cfg := baseConfig(nil, nil)
 	h := newHost(t, filter, cfg, 1)
 	tb.hostRow("filter", "public route", doer(t, h, "/health", nil, 200), "")
