@@ -8,6 +8,7 @@ import (
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/config"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 )
 
 // What the filter reads from a principal's claims on every request it allows: the claim
@@ -21,7 +22,17 @@ import (
 // token cache's, no eviction bookkeeping).
 
 // maxClaimReads bounds the memo; more hot tokens than that per VM just redo the reads.
+// The policy condition memo (conditionMemo) has the same bound, for the same reason.
 const maxClaimReads = 1024
+
+// conditionMemo is the VM's policy.Memo for the current configuration: the results of rule
+// conditions that read only the claims, per cached claims (policy/memo.go).
+func (p *pluginContext) conditionMemo() *policy.Memo {
+	if p.condMemo == nil {
+		p.condMemo = policy.NewMemo(maxClaimReads)
+	}
+	return p.condMemo
+}
 
 // claimReads is the outcome of reading one provider's claims.
 type claimReads struct {
@@ -73,7 +84,7 @@ func readClaims(pv *config.Provider, claims *jwt.Claims) *claimReads {
 		// sub, appid, email). An incoming copy was stripped at the start of the request
 		// (plugin.claimHeaders), so the header is either ours or absent.
 		// The identity claim is a top-level name, taken literally ("https://x/id" is one claim).
-		if v, ok := claimHeaderValue(claims.Get(gjson.Escape(pv.IdentityClaim))); ok {
+		if v, ok := claimHeaderValue(claims.Claim(pv.IdentityClaim)); ok {
 			r.headers = append(r.headers, [2]string{pv.IdentityHeader, v})
 		}
 	}

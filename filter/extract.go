@@ -91,9 +91,10 @@ func (f found) holds(srcs []config.Source) bool {
 // different ones are refused (errTokenAmbiguous): which one a backend would read is anyone's
 // guess. A credential header (or cookie header) longer than maxHeader is errHeaderTooLarge, a
 // token longer than maxToken wraps jwt.ErrTooLarge. No token at all is found{} and no error.
-// It is a pure function of the request, so it is tested natively.
-func extractToken(sources []config.Source, h headerMap, query string, maxHeader, maxToken int) (found, error) {
-	var f found
+// It is a pure function of the request, so it is tested natively. where is storage for
+// found.where (the caller's, so the common one or two sources cost no allocation).
+func extractToken(sources []config.Source, h headerMap, query string, maxHeader, maxToken int, where []config.Source) (found, error) {
+	f := found{where: where[:0]}
 	add := func(s config.Source, tok string) error {
 		if tok == "" {
 			return nil

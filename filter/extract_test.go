@@ -69,7 +69,7 @@ func TestExtractToken(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := extractToken(tc.sources, newHeaderMap(tc.headers), tc.query, 150, 100)
+			f, err := extractToken(tc.sources, newHeaderMap(tc.headers), tc.query, 150, 100, nil)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("extractToken() error = %v, want %v", err, tc.wantErr)
 			}
@@ -147,7 +147,7 @@ func FuzzExtractToken(f *testing.F) {
 	f.Add("bearer    ", "%zz=%", ";;=")
 	f.Fuzz(func(t *testing.T, auth, query, cookies string) {
 		h := newHeaderMap([][2]string{{"authorization", auth}, {"cookie", cookies}})
-		fd, err := extractToken(allSources, h, query, 1<<10, 1<<10)
+		fd, err := extractToken(allSources, h, query, 1<<10, 1<<10, nil)
 		if err == nil && fd.token == "" && len(fd.where) != 0 {
 			t.Fatalf("no token but sources %v", fd.where)
 		}

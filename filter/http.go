@@ -32,12 +32,15 @@ type httpContext struct {
 	id      uint32
 	plugin  *pluginContext
 	state   streamState
-	headers headerMap       // request headers as received, minus the stripped claim headers
-	path    string          // :path as received (with query)
-	req     *policy.Request // what policy sees
-	tried   map[string]bool // providers whose key fetch this request already waited for
-	body    *bodyWait       // a decision waiting for the request body (body.go)
-	srcRead bool            // req.Source was read (needSource)
+	headers headerMap        // request headers as received, minus the stripped claim headers
+	path    string           // :path as received (with query)
+	req     *policy.Request  // what policy sees: &reqv
+	reqv    policy.Request   // req's storage: one allocation per request fewer
+	where   [2]config.Source // storage of the extracted token's sources (extractToken)
+	fresh   bool             // verify checked a signature: the token was not in the cache
+	tried   map[string]bool  // providers whose key fetch this request already waited for
+	body    *bodyWait        // a decision waiting for the request body (body.go)
+	srcRead bool             // req.Source was read (needSource)
 
 	lastReads    *claimReads // claimread.go: the last claims read, for a token seen once
 	lastReadsKey claimReadKey
@@ -58,8 +61,9 @@ func (ctx *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) (action ty
 	ctx.headers = newHeaderMap(pairs)
 	ctx.stripClaimHeaders()
 	ctx.path, _ = ctx.headers.first(":path")
-	ctx.req = newRequest(ctx.headers, netip.Addr{}) // the source is read when a rule needs it
-	ctx.req.BodyPending = !endOfStream              // rules with body conditions finish in body.go
+	fillRequest(&ctx.reqv, ctx.headers, netip.Addr{}) // the source is read when a rule needs it
+	ctx.req = &ctx.reqv
+	ctx.req.BodyPending = !endOfStream // rules with body conditions finish in body.go
 	return ctx.run()
 }
 
@@ -109,17 +113,54 @@ func (ctx *httpContext) stripClaimHeaders() {
 
 // newRequest builds what policy sees from the request headers and the source address.
 func newRequest(h headerMap, src netip.Addr) *policy.Request {
-	get := func(n string) string { v, _ := h.first(n); return v }
-	path, query, _ := strings.Cut(get(":path"), "?")
-	return &policy.Request{
-		Method: get(":method"),
-		Scheme: get(":scheme"),
-		Host:   strings.ToLower(get(":authority")),
-		Path:   path,
-		Query:  query,
-		Header: h.first,
-		Source: src,
+	r := &policy.Request{}
+	fillRequest(r, h, src)
+	return r
+}
+
+// fillRequest sets r to what policy sees of a request; the pseudo-headers are read in one
+// pass over the headers.
+func fillRequest(r *policy.Request, h headerMap, src netip.Addr) {
+	var path, method, scheme, authority string
+	for _, p := range h {
+		if len(p[0]) == 0 || p[0][0] != ':' {
+			continue
+		}
+		switch p[0] {
+		case ":path":
+			path = first(path, p[1])
+		case ":method":
+			method = first(method, p[1])
+		case ":scheme":
+			scheme = first(scheme, p[1])
+		case ":authority":
+			authority = first(authority, p[1])
+		}
 	}
+	path, query, _ := strings.Cut(path, "?")
+	if hasUpper(authority) {
+		authority = strings.ToLower(authority)
+	}
+	*r = policy.Request{Method: method, Scheme: scheme, Host: authority, Path: path, Query: query, Header: h.first, Source: src}
+}
+
+// first keeps the first value of a header seen twice (headerMap.first's rule).
+func first(seen, v string) string {
+	if seen != "" {
+		return seen
+	}
+	return v
+}
+
+// hasUpper reports whether strings.ToLower could change s (an ASCII upper-case letter, or any
+// non-ASCII byte); most authorities have neither, and ToLower is then skipped.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceAddress reads Envoy's source.address ("ip:port"); invalid when unknown.
@@ -184,7 +225,7 @@ func (ctx *httpContext) run() types.Action {
 		ctx.needSource() // keySource
 	}
 
-	f, err := extractToken(rp.sources, ctx.headers, ctx.req.Query, cfg.MaxHeaderBytes, cfg.MaxTokenBytes)
+	f, err := extractToken(rp.sources, ctx.headers, ctx.req.Query, cfg.MaxHeaderBytes, cfg.MaxTokenBytes, ctx.where[:0])
 	switch {
 	case errors.Is(err, errHeaderTooLarge):
 		proxywasm.LogDebugf("request %d: %v", ctx.id, err)
@@ -202,6 +243,12 @@ func (ctx *httpContext) run() types.Action {
 	outcomes, judged, need := ctx.verify(providers, f)
 	if len(need) > 0 {
 		return ctx.waitForKeys(need)
+	}
+	// Condition results are remembered per cached claims (policy.Memo), as claim reads are:
+	// a token seen once would only fill the memo.
+	ctx.req.Memo = nil
+	if !ctx.fresh {
+		ctx.req.Memo = p.conditionMemo()
 	}
 	d := cfg.Policy.Decide(route, outcomes, ctx.req)
 	if !d.Allow {
@@ -277,10 +324,11 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 	var tok *jwt.Token
 	var perr error
 	iss := ""
+	now := p.now() // one clock read for the request's checks (a host call in wasm)
 	for _, pv := range providers {
 		var o policy.Outcome
 		holds := f.holds(pv.Sources)
-		hit := holds && p.cachedOutcome(f.token, pv, &o) // tokencache.go
+		hit := holds && p.cachedOutcome(f.token, pv, &o, now) // tokencache.go
 		if holds && !hit && tok == nil && perr == nil {
 			// Parsed on a cache miss only; a copy, so a cached token does not pin the header.
 			if tok, perr = jwt.Parse(strings.Clone(f.token)); perr == nil {
@@ -310,7 +358,8 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 				o.Err = ks.noKeys()
 				break
 			}
-			claims, err := jwt.Verify(tok, set, pv.Expected(p.now()))
+			ctx.fresh = true
+			claims, err := jwt.Verify(tok, set, ks.expected(now))
 			if ctx.refetchKid(ks, err) { // an unknown kid: wait for one refetch (key rotation)
 				need = append(need, ks)
 				continue
@@ -319,7 +368,7 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 				o.Err = err
 			} else {
 				o.Claims = claims
-				p.cacheVerified(tok, pv, ks, claims)
+				p.cacheVerified(tok, pv, ks, claims, now)
 			}
 		}
 		ctx.checkBinding(pv, &o, hit) // certbound.go: RFC 8705 cnf x5t#S256, per request

@@ -39,6 +39,7 @@ type pluginContext struct {
 	tokens       *tokencache.Cache            // verified tokens (tokencache.go); made on first use
 	keyVersions  tokencache.Versions          // numbers each provider's key sets for the cache
 	claimReads   map[claimReadKey]*claimReads // claimread.go
+	condMemo     *policy.Memo                 // claimread.go: conditionMemo
 	// ruleProviders: each rule's providers, resolved on its first request (http.go)
 	ruleProviders map[*policy.Rule]*ruleProviders
 	// spareOutcomes: the outcomes map of the last decided request, for the next (http.go)
@@ -78,7 +79,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	}
 	p.cfg = cfg
 	debug.SetGCPercent(gcPercent)
-	p.ruleProviders, p.claimReads = nil, nil // both are per configuration
+	p.ruleProviders, p.claimReads, p.condMemo = nil, nil, nil // all per configuration
 	p.metrics = newMetrics(nil)
 	p.keys = make(map[string]*keyState, len(cfg.Providers))
 	names := make([]string, 0, len(cfg.Providers))

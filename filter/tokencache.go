@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"time"
+
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/config"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
@@ -19,13 +21,14 @@ func (p *pluginContext) tokenCache() *tokencache.Cache {
 }
 
 // cachedOutcome fills o when pv verified token with the keys it holds now, and reports
-// whether it did. Only the claims are checked (jwt.CheckClaims), at the current time.
-func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *policy.Outcome) (ok bool) {
+// whether it did. Only the time is checked: the entry's jwt.Validity, computed when the token
+// was verified, holds exactly when jwt.CheckClaims would pass now; when it does not (or the
+// entry has none), jwt.CheckClaims runs and gives the error.
+func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *policy.Outcome, now time.Time) (ok bool) {
 	ks := p.keys[pv.Name]
 	if ks == nil {
 		return false
 	}
-	now := p.now()
 	set := ks.set
 	if ks.remote() {
 		// The keys usable now, as keySet's fast path reads them: ks.set is only the last
@@ -37,11 +40,14 @@ func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *poli
 	if set == nil {
 		return false
 	}
-	claims, ok := p.tokenCache().Get(token, pv.Name, p.keyVersions.Of(pv.Name, set), now)
+	c := p.tokenCache()
+	claims, valid, ok := c.GetChecked(c.Key(token, pv.Name), p.keyVersions.Of(pv.Name, set), now)
 	if !ok {
 		return false
 	}
-	if err := jwt.CheckClaims(claims, pv.Expected(now)); err != nil {
+	if valid.Holds(now) {
+		o.Claims = claims
+	} else if err := jwt.CheckClaims(claims, ks.expected(now)); err != nil {
 		o.Err = err
 	} else {
 		o.Claims = claims
@@ -51,6 +57,12 @@ func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *poli
 
 // cacheVerified remembers that pv verified tok (whose claims are claims) with ks's keys.
 // Call it only after jwt.Verify succeeded: failures are never cached.
-func (p *pluginContext) cacheVerified(tok *jwt.Token, pv *config.Provider, ks *keyState, claims *jwt.Claims) {
-	p.tokenCache().Put(tok.Raw, pv.Name, p.keyVersions.Of(pv.Name, ks.set), claims, p.now())
+func (p *pluginContext) cacheVerified(tok *jwt.Token, pv *config.Provider, ks *keyState, claims *jwt.Claims, now time.Time) {
+	valid, err := jwt.ValidityOf(claims, ks.expected(now))
+	if err != nil {
+		valid = jwt.Validity{} // never holds: hits run jwt.CheckClaims (Verify passed it, so unexpected)
+	}
+	c := p.tokenCache()
+	// tok.Raw, a copy of the header's token: the entry must not pin the request's headers.
+	c.PutChecked(c.Key(tok.Raw, pv.Name), p.keyVersions.Of(pv.Name, ks.set), claims, valid, now)
 }

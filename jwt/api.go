@@ -131,22 +131,33 @@ func VerifySignature(t *Token, keys *jwks.Set, algorithms []string) error {
 func CheckClaims(c *Claims, want *Expected) error { return checkClaims(c, want) }
 
 // Claims is a token's payload, read by gjson path ("realm_access.roles",
-// "resource_access.my-client.roles", "tenants.#(id==prod).role").
+// "resource_access.my-client.roles", "tenants.#(id==prod).role"). It never changes after
+// Parse or NewClaims, so it may be read concurrently.
 type Claims struct {
-	json []byte
-	std  registered // filled by Parse; NewClaims leaves it for CheckClaims to scan
+	json  []byte
+	std   registered  // filled when the payload walked cleanly; else CheckClaims scans
+	index memberIndex // top-level members, for reads without a gjson scan (members.go)
 }
 
 // NewClaims wraps a JSON object (API keys acting as principals, tests). The bytes must not
-// change afterwards.
-func NewClaims(json []byte) *Claims { return &Claims{json: json} }
+// change afterwards. A payload Parse would accept is indexed at once, as Parse does; any
+// other JSON is read with gjson as given.
+func NewClaims(json []byte) *Claims {
+	c := &Claims{json: json}
+	if scanClaims(bytesString(json), &c.std, &c.index) != nil {
+		c.std, c.index = registered{}, memberIndex{}
+	}
+	return c
+}
 
 // JSON is the payload as sent (for forward_payload_header).
 func (c *Claims) JSON() []byte { return c.json }
 
-// Get reads a claim by gjson path. Names containing '.', ':' or other path characters must be
-// escaped as gjson requires; use Claim for a top-level name taken literally.
-func (c *Claims) Get(path string) gjson.Result { return gjson.GetBytes(c.json, path) }
+// Get reads a claim by gjson path: exactly gjson.GetBytes(c.JSON(), path) (Index aside), but
+// paths starting with a plain top-level name ("realm_access.roles") are read from the member
+// index without scanning the payload. Names containing '.', ':' or other path characters must
+// be escaped as gjson requires; use Claim for a top-level name taken literally.
+func (c *Claims) Get(path string) gjson.Result { return c.get(path) }
 
 // Claim reads a top-level claim by its literal name ("urn:inmanta:ct").
 // Path characters in name have no meaning here.

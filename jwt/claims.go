@@ -56,6 +56,9 @@ func readValue(raw string) gjson.Result {
 				n = n*10 + int64(d-'0')
 			}
 			if c == '-' {
+				if n == 0 {
+					break // "-0": gjson keeps the sign of zero
+				}
 				n = -n
 			}
 			return gjson.Result{Type: gjson.Number, Raw: raw, Num: float64(n)}
@@ -65,10 +68,11 @@ func readValue(raw string) gjson.Result {
 }
 
 // scanClaims validates a payload (a JSON object, no member twice) and picks out the
-// registered claims into r.
-func scanClaims(js string, r *registered) error {
+// registered claims into r and, when idx is not nil, every top-level member into *idx.
+func scanClaims(js string, r *registered, idx *memberIndex) error {
 	r.indexed = true
-	return walkObject(js, "payload", func(key, raw string) error {
+	var b indexBuilder
+	err := walkObject(js, "payload", func(key string, escaped bool, raw string) error {
 		switch key {
 		case "iss":
 			r.iss = raw
@@ -81,8 +85,15 @@ func scanClaims(js string, r *registered) error {
 		case "iat":
 			r.iat = raw
 		}
+		if idx != nil {
+			b.add(js, key, escaped, raw)
+		}
 		return nil
 	})
+	if err == nil && idx != nil {
+		*idx = b.build()
+	}
+	return err
 }
 
 // registered returns the indexed claims, scanning the JSON when the Claims did not come from
@@ -92,14 +103,14 @@ func (c *Claims) registered() (stdClaims, error) {
 		return c.std.read(), nil
 	}
 	var r registered
-	if err := scanClaims(bytesString(c.json), &r); err != nil {
+	if err := scanClaims(bytesString(c.json), &r, nil); err != nil {
 		return stdClaims{}, err
 	}
 	return r.read(), nil
 }
 
-// checkClaims implements CheckClaims. Order: iss, aud, exp, nbf, iat, lifetime; every claim
-// present is type-checked even when nothing is configured for it.
+// checkClaims implements CheckClaims: the static checks (validityOf), then the time checks
+// at want.Now (Validity.check), so that CheckClaims and Validity.Holds cannot disagree.
 //
 // Choices: a configured issuer or audience list with the claim absent is ErrMissingClaim (not
 // ErrIssuer/ErrAudience), so an operator sees that the IdP did not send it; an empty aud
@@ -113,68 +124,58 @@ func checkClaims(c *Claims, want *Expected) error {
 		// A zero clock would accept every token that expired after year 1: refuse.
 		return fmt.Errorf("%w: no verification time given (caller bug)", ErrMalformed)
 	}
-	r, err := c.registered()
+	v, err := validityOf(c, want)
 	if err != nil {
 		return err
+	}
+	return v.check(want.Now)
+}
+
+// validityOf runs CheckClaims' checks that do not depend on the time, in its order: iss, aud,
+// the types of exp, nbf and iat, a missing exp when one is required. Every claim present is
+// type-checked even when nothing is configured for it.
+func validityOf(c *Claims, want *Expected) (Validity, error) {
+	r, err := c.registered()
+	if err != nil {
+		return Validity{}, err
 	}
 
 	if r.iss.Exists() && r.iss.Type != gjson.String {
-		return fmt.Errorf("%w: iss is not a string", ErrClaimType)
+		return Validity{}, fmt.Errorf("%w: iss is not a string", ErrClaimType)
 	}
 	if want.Issuer != "" {
 		if !r.iss.Exists() {
-			return fmt.Errorf("%w: iss (want %q)", ErrMissingClaim, want.Issuer)
+			return Validity{}, fmt.Errorf("%w: iss (want %q)", ErrMissingClaim, want.Issuer)
 		}
 		if r.iss.Str != want.Issuer {
-			return fmt.Errorf("%w: iss %q, want %q", ErrIssuer, clip(r.iss.Str), want.Issuer)
+			return Validity{}, fmt.Errorf("%w: iss %q, want %q", ErrIssuer, clip(r.iss.Str), want.Issuer)
 		}
 	}
 	if err := checkAudience(r.aud, want.Audiences); err != nil {
-		return err
+		return Validity{}, err
 	}
 
-	exp, hasExp, err := numericDate(r.exp, "exp")
-	if err != nil {
-		return err
+	var v Validity
+	if v.exp, v.hasExp, err = numericDate(r.exp, "exp"); err != nil {
+		return Validity{}, err
 	}
-	nbf, hasNbf, err := numericDate(r.nbf, "nbf")
-	if err != nil {
-		return err
+	if v.nbf, v.hasNbf, err = numericDate(r.nbf, "nbf"); err != nil {
+		return Validity{}, err
 	}
-	iat, hasIat, err := numericDate(r.iat, "iat")
-	if err != nil {
-		return err
+	if v.iat, v.hasIat, err = numericDate(r.iat, "iat"); err != nil {
+		return Validity{}, err
 	}
-	skew := want.ClockSkew.Seconds()
-	if skew < 0 {
-		skew = 0
-	}
-	now := float64(want.Now.Unix()) + float64(want.Now.Nanosecond())/1e9
-
-	if !hasExp && (want.RequireExpiration || want.MaxLifetime > 0) {
-		return fmt.Errorf("%w: exp", ErrMissingClaim)
-	}
-	// Valid while now - skew <= exp: exp exactly at the edge is still accepted.
-	if hasExp && exp < now-skew {
-		return fmt.Errorf("%w: exp %s before now %s - skew %s", ErrExpired, fmtDate(exp), fmtDate(now), want.ClockSkew)
-	}
-	if hasNbf && nbf > now+skew {
-		return fmt.Errorf("%w: nbf %s after now %s + skew %s", ErrNotYetValid, fmtDate(nbf), fmtDate(now), want.ClockSkew)
-	}
-	if hasIat && iat > now+skew {
-		return fmt.Errorf("%w: iat %s after now %s + skew %s", ErrIssuedInFuture, fmtDate(iat), fmtDate(now), want.ClockSkew)
+	v.clockSkew, v.skew = want.ClockSkew, want.ClockSkew.Seconds()
+	if v.skew < 0 {
+		v.skew = 0
 	}
 	if want.MaxLifetime > 0 {
-		maxLife := want.MaxLifetime.Seconds()
-		if hasIat {
-			if exp-iat > maxLife {
-				return fmt.Errorf("%w: exp - iat = %s, max %s", ErrLifetime, fmtDate(exp-iat), want.MaxLifetime)
-			}
-		} else if exp-now > maxLife+skew {
-			return fmt.Errorf("%w: exp - now = %s, max %s (no iat)", ErrLifetime, fmtDate(exp-now), want.MaxLifetime)
-		}
+		v.bounded, v.maxLifetime, v.maxLife = true, want.MaxLifetime, want.MaxLifetime.Seconds()
 	}
-	return nil
+	if !v.hasExp && (want.RequireExpiration || v.bounded) {
+		return Validity{}, fmt.Errorf("%w: exp", ErrMissingClaim)
+	}
+	return v, nil
 }
 
 // checkAudience accepts aud as a string or an array of strings (RFC 7519 section 4.1.3);
@@ -273,6 +274,18 @@ func (c *Claims) expiry() (time.Time, bool) {
 
 // claim implements Claims.Claim: the member named exactly name, no path syntax.
 func (c *Claims) claim(name string) gjson.Result {
+	if c.index.ok {
+		raw, found := c.index.find(bytesString(c.json), name)
+		if !found {
+			return gjson.Result{}
+		}
+		return readValue(raw)
+	}
+	return c.claimScan(name)
+}
+
+// claimScan is Claims.Claim without an index: a gjson walk over the members.
+func (c *Claims) claimScan(name string) gjson.Result {
 	var out gjson.Result
 	gjson.Parse(bytesString(c.json)).ForEach(func(k, v gjson.Result) bool {
 		if k.Str == name {

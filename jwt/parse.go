@@ -68,7 +68,7 @@ func parse(t *Token) error {
 		return err
 	}
 	t.claims.json = payload
-	return scanClaims(bytesString(payload), &t.claims.std)
+	return scanClaims(bytesString(payload), &t.claims.std, &t.claims.index)
 }
 
 // decodeSegment decodes seg into dst, which holds exactly DecodedLen(len(seg)) bytes.
@@ -90,7 +90,7 @@ func decodeSegment(dst []byte, seg, name string) ([]byte, error) {
 // name keys (jku, x5u, jwk, x5c): keys come from the provider's configuration only.
 func parseHeader(t *Token) error {
 	var algSeen bool
-	err := walkObject(bytesString(t.header), "header", func(key, raw string) error {
+	err := walkObject(bytesString(t.header), "header", func(key string, _ bool, raw string) error {
 		var v gjson.Result
 		switch key {
 		case "alg", "kid", "typ", "cty":
@@ -137,9 +137,10 @@ func parseHeader(t *Token) error {
 }
 
 // walkObject validates js as one JSON object without a repeated member name (compared after
-// unescaping, so "alg" and "a\u006cg" collide) and calls fn with each member's name and raw
-// value, in order. Duplicates are refused because parsers disagree on which one wins.
-func walkObject(js, what string, fn func(key, raw string) error) error {
+// unescaping, so "alg" and "a\u006cg" collide) and calls fn with each member's name, whether
+// that name was escaped, and its raw value, in order. Duplicates are refused because parsers
+// disagree on which one wins.
+func walkObject(js, what string, fn func(key string, escaped bool, raw string) error) error {
 	var names nameSet
 	it := newObjectIter(js)
 	for {
@@ -153,7 +154,7 @@ func walkObject(js, what string, fn func(key, raw string) error) error {
 		if names.add(name) {
 			return fmt.Errorf("%w: %s has member %q twice", ErrMalformed, what, clip(name))
 		}
-		if err := fn(name, raw); err != nil {
+		if err := fn(name, escaped, raw); err != nil {
 			return err
 		}
 	}

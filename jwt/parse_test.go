@@ -142,7 +142,7 @@ func TestParse_Fields(t *testing.T) {
 }
 
 // TestParse_Allocs pins the allocation count of a cache-free Parse of a Keycloak-like token:
-// the Token and its one decode buffer.
+// the Token, its one decode buffer, and the member index.
 func TestParse_Allocs(t *testing.T) {
 	raw := keycloakToken(t, "RS256")
 	allocs := testing.AllocsPerRun(100, func() {
@@ -151,7 +151,7 @@ func TestParse_Allocs(t *testing.T) {
 		}
 	})
 	t.Logf("Parse of a %d-byte Keycloak-like token: %.0f allocs", len(raw), allocs)
-	if allocs > 2 {
-		t.Errorf("Parse() allocs = %.0f, want <= 2", allocs)
+	if allocs > 3 {
+		t.Errorf("Parse() allocs = %.0f, want <= 3", allocs)
 	}
 }

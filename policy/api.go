@@ -33,6 +33,9 @@ type Request struct {
 	// BodyPending: the body is still to come; body conditions are not judged yet.
 	Body        []byte
 	BodyPending bool
+	// Memo (optional) remembers the results of conditions that read only the claims, per
+	// verified claims (see Memo); nil evaluates every condition.
+	Memo *Memo
 }
 
 // Rule is one entry of the configuration's `rules`, compiled by config.
@@ -53,6 +56,7 @@ type Rule struct {
 
 	Requires   *Requirement // nil: public, no token needed
 	providers  []string     // Requires.Providers(), computed once by New
+	memo       []bool       // per condition: its result may be remembered (memoizable), set by New
 	Conditions []Condition  // all must hold on the principal's claims; none when public
 	Format     Format
 }
@@ -198,6 +202,9 @@ type Outcome struct {
 //
 // A Route without a Rule (Match gave ok == false) is denied: 400 "path_rejected" when the
 // path was refused, else 403 "no_route". Codes are listed in Codes and decide.go.
+//
+// With r.Memo set, conditions that read only the claims are judged once per (claims,
+// condition, provider) and then looked up: the decision is the same as without (see Memo).
 func (e *Engine) Decide(route Route, outcomes map[string]Outcome, r *Request) Decision {
 	return e.decide(route, outcomes, r)
 }

@@ -103,3 +103,50 @@ func TestMatch_ScalesWithRules(t *testing.T) {
 	}
 	t.Logf("10 rules %v, 1,000 rules %v (%.2fx)", best[0], best[1], float64(best[1])/float64(best[0]))
 }
+
+// cachedRequest is a cached-token request as the filter decides it: three prefix rules, the
+// last one taken, with one `roles contains "reader"` condition on the same claims each time.
+func cachedRequest(b *testing.B) (*Engine, *Request, map[string]Outcome) {
+	req := &Requirement{Provider: "p"}
+	e, err := New(Options{Rules: []*Rule{
+		{Prefix: "/admin/", Requires: req},
+		{Prefix: "/static/"},
+		{Prefix: "/api/", Requires: req, Conditions: []Condition{{Claim: "roles", Op: OpContains, Values: lit("reader")}}},
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	outcomes := one("p", `{"iss":"https://idp.example.com","sub":"user-1","aud":"api","exp":1893459600,"roles":["viewer","reader","editor"],"scope":"openid profile"}`)
+	return e, &Request{Method: "GET", Host: "api.example.com", Path: "/api/items"}, outcomes
+}
+
+// BenchmarkCachedRequest splits a cached-token request's policy work: Match, Decide, and
+// Decide with a Memo (the condition's result remembered for these claims).
+func BenchmarkCachedRequest(b *testing.B) {
+	e, r, outcomes := cachedRequest(b)
+	route, _ := e.Match(r)
+	b.Run("match", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if route, _ := e.Match(r); route.Rule == nil {
+				b.Fatal("no rule")
+			}
+		}
+	})
+	for _, memo := range []*Memo{nil, NewMemo(0)} {
+		name := "decide"
+		if memo != nil {
+			name = "decide_memo"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := *r
+			r.Memo = memo
+			b.ReportAllocs()
+			for b.Loop() {
+				if d := e.Decide(route, outcomes, &r); !d.Allow {
+					b.Fatalf("%+v", d)
+				}
+			}
+		})
+	}
+}

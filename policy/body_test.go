@@ -55,7 +55,7 @@ func TestDecide_BodyConditions(t *testing.T) {
 			if !route.Rule.NeedsBody() && tc.cond.Values[0].Body != "" {
 				t.Fatal("NeedsBody() = false")
 			}
-			d := e.Decide(route, map[string]Outcome{"keycloak": verified(tc.claims)}, r)
+			d := decide(t, e, route, map[string]Outcome{"keycloak": verified(tc.claims)}, r, nil)
 			if d.Status != tc.wantStatus || d.Code != tc.wantCode {
 				t.Fatalf("Decide() = %d %q (%s), want %d %q", d.Status, d.Code, d.Message, tc.wantStatus, tc.wantCode)
 			}
@@ -70,7 +70,7 @@ func TestDecide_BodyAfterToken(t *testing.T) {
 	e, _ := New(Options{Rules: []*Rule{rule}})
 	r := &Request{Path: "/agent-requests", Body: []byte("not json")}
 	route, _ := e.Match(r)
-	if d := e.Decide(route, nil, r); d.Status != 401 || d.Code != CodeTokenMissing {
+	if d := decide(t, e, route, nil, r, nil); d.Status != 401 || d.Code != CodeTokenMissing {
 		t.Fatalf("Decide() = %+v, want 401 token_missing", d)
 	}
 }

@@ -49,9 +49,12 @@ func (e *Engine) decide(route Route, outcomes map[string]Outcome, r *Request) De
 		return Decision{Status: 403, Code: CodeSourceNotAllowed, Message: "request source address is not allowed",
 			Provider: v.provider, Principal: v.claims}
 	}
-	if d, bad := bodyDenial(rule, r); bad {
-		d.Provider, d.Principal = v.provider, v.claims
-		return d
+	// The guard spares most requests a call returning a Decision (~80 ns in wasm).
+	if len(rule.Conditions) > 0 && rule.NeedsBody() {
+		if d, bad := bodyDenial(rule, r); bad {
+			d.Provider, d.Principal = v.provider, v.claims
+			return d
+		}
 	}
 	if len(rule.Conditions) > 0 {
 		if v.claims == nil {
@@ -64,13 +67,35 @@ func (e *Engine) decide(route Route, outcomes map[string]Outcome, r *Request) De
 			if len(c.Providers) > 0 && !slices.Contains(c.Providers, v.provider) {
 				continue // a condition for another provider's principals
 			}
-			if !e.holds(c, v.provider, v.claims, route, r) {
+			var ok bool
+			if r != nil && r.Memo != nil {
+				ok = e.holdsMemo(rule, i, v.provider, v.claims, route, r)
+			} else {
+				ok = e.holds(c, v.provider, v.claims, route, r)
+			}
+			if !ok {
 				return Decision{Status: 403, Code: CodeInsufficientPermissions, Message: denialMessage(c, route, r, rule.Format.NameMissing),
 					Provider: v.provider, Principal: v.claims}
 			}
 		}
 	}
 	return Decision{Allow: true, Status: 200, Provider: v.provider, Principal: v.claims}
+}
+
+// holdsMemo is holds for the rule's condition i through r.Memo (not nil), when the condition
+// depends only on the claims (rule.memo, computed by New).
+func (e *Engine) holdsMemo(rule *Rule, i int, provider string, claims *jwt.Claims, route Route, r *Request) bool {
+	c := &rule.Conditions[i]
+	if i >= len(rule.memo) || !rule.memo[i] {
+		return e.holds(c, provider, claims, route, r)
+	}
+	k := memoKey{claims: claims, cond: c, provider: provider}
+	if ok, found := r.Memo.lookup(e, k); found {
+		return ok
+	}
+	ok := e.holds(c, provider, claims, route, r)
+	r.Memo.store(e, k, ok)
+	return ok
 }
 
 func sourceAllowed(rule *Rule, r *Request) bool {

@@ -69,7 +69,7 @@ func TestDecide_Requirements(t *testing.T) {
 			}
 			r := &Request{Method: "GET", Path: "/x"}
 			route, _ := e.Match(r)
-			d := e.Decide(route, tc.outcomes, r)
+			d := decide(t, e, route, tc.outcomes, r, nil)
 			if d.Status != tc.wantStatus || d.Code != tc.wantCode || d.Provider != tc.wantProvider || d.Allow != (tc.wantStatus == 200) {
 				t.Fatalf("Decide() = %+v, want status %d code %q provider %q", d, tc.wantStatus, tc.wantCode, tc.wantProvider)
 			}
@@ -85,7 +85,7 @@ func TestDecide_AllJWTErrorsKeepTheirCode(t *testing.T) {
 	e, _ := New(Options{Rules: []*Rule{{Requires: &Requirement{Provider: "p"}}}})
 	route, _ := e.Match(&Request{Path: "/"})
 	for _, je := range jwt.AllErrors {
-		d := e.Decide(route, map[string]Outcome{"p": failed(fmt.Errorf("%w: detail", je))}, nil)
+		d := decide(t, e, route, map[string]Outcome{"p": failed(fmt.Errorf("%w: detail", je))}, nil, nil)
 		if d.Allow || d.Status != 401 || d.Code != je.Code() || d.Message != je.Description() {
 			t.Errorf("%s: Decide() = %+v", je.Code(), d)
 		}
@@ -101,7 +101,7 @@ func TestDecide_NoRouteAndRejectedPath(t *testing.T) {
 	} {
 		r := &Request{Path: path}
 		route, ok := e.Match(r)
-		d := e.Decide(route, nil, r)
+		d := decide(t, e, route, nil, r, nil)
 		if ok || d.Allow || d.Status != want.Status || d.Code != want.Code {
 			t.Errorf("%s: Match ok=%v, Decide() = %+v, want %d %s", path, ok, d, want.Status, want.Code)
 		}
@@ -131,7 +131,7 @@ func TestDecide_SourceRanges(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &Request{Path: "/", Source: tc.source}
 			route, _ := e.Match(r)
-			d := e.Decide(route, tc.outcomes, r)
+			d := decide(t, e, route, tc.outcomes, r, nil)
 			if d.Status != tc.wantStatus || d.Code != tc.wantCode {
 				t.Fatalf("Decide() = %+v, want %d %q", d, tc.wantStatus, tc.wantCode)
 			}
@@ -223,7 +223,7 @@ func TestDecide_Conditions(t *testing.T) {
 			}
 			r := &Request{Path: tc.path, Query: tc.query, Header: tc.header}
 			route, _ := e.Match(r)
-			d := e.Decide(route, map[string]Outcome{"p": verified(tc.claims)}, r)
+			d := decide(t, e, route, map[string]Outcome{"p": verified(tc.claims)}, r, nil)
 			if d.Allow != tc.wantAllow {
 				t.Fatalf("Decide() = %+v, want allow %v", d, tc.wantAllow)
 			}
@@ -247,6 +247,7 @@ func TestDecide_SuperuserAndIdentityClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	route, _ := e.Match(&Request{Path: "/"})
+	memo := NewMemo(0)
 	for name, tc := range map[string]struct {
 		outcomes  map[string]Outcome
 		wantAllow bool
@@ -257,7 +258,7 @@ func TestDecide_SuperuserAndIdentityClaims(t *testing.T) {
 		"no superuser permission":   {outcomes: map[string]Outcome{"kc": verified(`{"permissions":["admin:*"],"azp":"agent-1"}`)}},
 		"kc principal before azure": {outcomes: map[string]Outcome{"kc": verified(`{"permissions":[],"azp":"agent-1"}`), "azure": verified(`{"permissions":["root"],"appid":"agent-1"}`)}},
 	} {
-		d := e.Decide(route, tc.outcomes, nil)
+		d := decide(t, e, route, tc.outcomes, nil, memo)
 		if d.Allow != tc.wantAllow {
 			t.Errorf("%s: Decide() = %+v, want allow %v", name, d, tc.wantAllow)
 		}
@@ -271,10 +272,10 @@ func TestDecide_ConditionsNeedAPrincipal(t *testing.T) {
 	for _, req := range []*Requirement{{AllowMissing: true}, {AllowMissingOrFailed: true}} {
 		e, _ := New(Options{Rules: []*Rule{{Requires: req, Conditions: cond}}})
 		route, _ := e.Match(&Request{Path: "/"})
-		if d := e.Decide(route, nil, nil); d.Allow || d.Code != "token_missing" {
+		if d := decide(t, e, route, nil, nil, nil); d.Allow || d.Code != "token_missing" {
 			t.Errorf("%+v without token: Decide() = %+v, want token_missing", req, d)
 		}
-		if d := e.Decide(route, map[string]Outcome{"p": failed(expired)}, nil); d.Allow || d.Code != "token_expired" {
+		if d := decide(t, e, route, map[string]Outcome{"p": failed(expired)}, nil, nil); d.Allow || d.Code != "token_expired" {
 			t.Errorf("%+v with expired token: Decide() = %+v, want token_expired", req, d)
 		}
 	}

@@ -35,7 +35,7 @@ func newEngine(opts Options) (*Engine, error) {
 			errs = append(errs, fmt.Sprintf("%s: %v", ruleName(r, i), err))
 			continue
 		}
-		r.providers = r.Requires.Providers()
+		r.providers, r.memo = r.Requires.Providers(), memoFlags(r)
 		e.rules = append(e.rules, c)
 	}
 	if d := opts.Default; d != nil {
@@ -44,7 +44,7 @@ func newEngine(opts Options) (*Engine, error) {
 		} else if err := checkRule(d, nil); err != nil {
 			errs = append(errs, fmt.Sprintf("default: %v", err))
 		} else {
-			d.providers = d.Requires.Providers()
+			d.providers, d.memo = d.Requires.Providers(), memoFlags(d)
 			e.def = &compiled{rule: d, anyPath: true}
 		}
 	}

@@ -75,6 +75,9 @@ func normalizePath(p string) (string, error) {
 // strip ";..." before resolving dots, so "/public/..;/admin" reaches "/admin" there while a
 // proxy would see a segment named "..;".
 func dotParam(p string) bool {
+	if strings.IndexByte(p, ';') < 0 {
+		return false // nearly every path: one byte scan instead of two substring searches
+	}
 	return strings.Contains(p, "/..;") || strings.Contains(p, "/.;")
 }
 

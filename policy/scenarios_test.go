@@ -32,6 +32,9 @@ func runScenario(t *testing.T, opts Options, tests []scenarioCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One memo for the whole scenario: cases share claims (the same token on other paths,
+	// tenants, headers), as a VM's memo does.
+	memo := NewMemo(0)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &Request{Method: tc.method, Scheme: "https", Host: "api.example.com", Path: tc.path, Query: tc.query,
@@ -43,7 +46,7 @@ func runScenario(t *testing.T, opts Options, tests []scenarioCase) {
 				r.Source = netip.MustParseAddr(tc.source)
 			}
 			route, _ := e.Match(r)
-			d := e.Decide(route, tc.outcomes, r)
+			d := decide(t, e, route, tc.outcomes, r, memo)
 			if d.Status != tc.wantCode || d.Code != tc.wantWhy || d.Allow != (tc.wantCode == 200) {
 				t.Fatalf("%s %s: Decide() = %d %q (%s), want %d %q", r.Method, r.Path, d.Status, d.Code, d.Message, tc.wantCode, tc.wantWhy)
 			}

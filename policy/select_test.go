@@ -64,7 +64,7 @@ func TestDecide_TenantRoles(t *testing.T) {
 			if !ok || route.Rule == nil {
 				t.Fatalf("Match(%s) found no rule", tc.path)
 			}
-			d := e.Decide(route, map[string]Outcome{"p": verified(tc.claims)}, r)
+			d := decide(t, e, route, map[string]Outcome{"p": verified(tc.claims)}, r, nil)
 			if d.Allow != tc.wantAllow {
 				t.Fatalf("Decide() = %+v, want allow %v", d, tc.wantAllow)
 			}
@@ -86,7 +86,7 @@ func TestDecide_AnyOfReportsTheIssuersVerdict(t *testing.T) {
 		"mismatch first":  {"a": {Err: jwt.ErrIssuer}, "b": {Err: jwt.ErrExpired}},
 		"mismatch second": {"a": {Err: jwt.ErrExpired}, "b": {Err: jwt.ErrIssuer}},
 	} {
-		if d := e.Decide(route, outcomes, r); d.Code != "token_expired" {
+		if d := decide(t, e, route, outcomes, r, nil); d.Code != "token_expired" {
 			t.Errorf("%s: Code = %q, want token_expired", name, d.Code)
 		}
 	}
@@ -124,7 +124,7 @@ func TestDecide_ConditionProviders(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &Request{Path: tc.path}
 			route, _ := e.Match(r)
-			if d := e.Decide(route, tc.outcomes, r); d.Allow != tc.want {
+			if d := decide(t, e, route, tc.outcomes, r, nil); d.Allow != tc.want {
 				t.Errorf("Decide() = %+v, want allow %v", d, tc.want)
 			}
 		})

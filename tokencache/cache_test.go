@@ -159,16 +159,3 @@ func TestVersions(t *testing.T) {
 		t.Fatal("two providers share a version")
 	}
 }
-
-// BenchmarkGetHit measures the map key chosen (full token, runtime-seeded hash) with a SHA-256
-// digest key, on a typical 800-byte token.
-func BenchmarkGetHit(b *testing.B) {
-	c := New(0, 0)
-	tok := strings.Repeat("x", 800)
-	c.Put(tok, "p", 1, claimsExp(now.Add(time.Hour)), now)
-	probe := strings.Clone(tok)
-	b.ReportAllocs()
-	for b.Loop() {
-		c.Get(probe, "p", 1, now)
-	}
-}
