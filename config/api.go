@@ -22,7 +22,16 @@ type Config struct {
 	MaxTokenBytes  int // longer tokens are rejected before parsing (401)
 	MaxHeaderBytes int // a credential header longer than this -> 431
 	MaxBodyBytes   int // rules with body conditions buffer at most this much; more -> 413
+
+	// The verified-token cache per VM (token_cache): at most TokenCacheEntries entries and
+	// about TokenCacheBytes bytes. TokenCacheEntries == 0 means no cache: every token is
+	// verified on every request (TokenCacheDisabled).
+	TokenCacheEntries int
+	TokenCacheBytes   int
 }
+
+// TokenCacheDisabled reports whether token_cache.max_entries is 0: no cache lookups, no stores.
+func (c *Config) TokenCacheDisabled() bool { return c.TokenCacheEntries <= 0 }
 
 // Provider is one token issuer, as in Envoy jwt_authn's JwtProvider.
 type Provider struct {

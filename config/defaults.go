@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/tokencache"
 )
 
 // Every default and bound of the configuration, each with its reason. REFERENCE.md (and the
@@ -72,6 +73,16 @@ const (
 	// 64 KiB by default, 4 MiB at most.
 	DefaultMaxBodyBytes = 64 << 10
 	MaxMaxBodyBytes     = 4 << 20
+
+	// The verified-token cache (token_cache), one per VM: the defaults are tokencache's. An
+	// entry costs the token, its payload and ~0.4 KB, so 10,000 ~1 KB tokens fit in 8 MiB.
+	// 0 entries disables the cache. A million entries is far past any worker's hot set; under
+	// 64 KiB a generation holds a few tokens only; 256 MiB is a VM's whole heap and more.
+	DefaultTokenCacheEntries = tokencache.DefaultMaxEntries
+	MaxTokenCacheEntries     = 1_000_000
+	DefaultTokenCacheBytes   = tokencache.DefaultMaxBytes
+	MinTokenCacheBytes       = 64 << 10
+	MaxTokenCacheBytes       = 256 << 20
 
 	// Inmanta asks for a key "with minimal length equal to the length of the HMAC (HS256 ==
 	// 256)"; RFC 7518 3.2 requires it: a shorter HMAC secret is refused.

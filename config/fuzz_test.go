@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`{"rules":[{"match":{"path":"/"}}]}`))
+	f.Add([]byte(`{"token_cache":{"max_entries":0,"max_bytes":65536},"rules":[{"match":{"path":"/"}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Parse(data)
 		switch {

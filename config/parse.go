@@ -86,7 +86,7 @@ var unsupported = map[string]string{
 	"payload_in_metadata":           "not supported by jwt-proxy-wasm; use forward_payload_header or claim_to_headers",
 	"header_in_metadata":            "not supported by jwt-proxy-wasm; use claim_to_headers",
 	"normalize_payload_in_metadata": "not supported by jwt-proxy-wasm",
-	"jwt_cache_config":              "not needed: verified tokens are always cached until they expire",
+	"jwt_cache_config":              "one cache per worker for all providers: set the top-level token_cache.max_entries; 0 disables it",
 	"clear_route_cache":             "not supported by jwt-proxy-wasm",
 	"pad_forward_payload_header":    "not supported by jwt-proxy-wasm: the payload header is always unpadded base64url",
 	"async_fetch":                   "not needed: keys are always fetched ahead and refreshed before cache_duration ends",

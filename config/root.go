@@ -6,7 +6,7 @@ import (
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 )
 
-var rootFields = []string{"providers", "rules", "default", "superuser_permission", "roles", "reply", "limits", "role_permissions"}
+var rootFields = []string{"providers", "rules", "default", "superuser_permission", "roles", "reply", "limits", "role_permissions", "token_cache"}
 
 // parse walks the top level, then parses the parts in dependency order: replies and roles
 // before the rules that use them, providers before the rules that name them. Errors are
@@ -23,6 +23,10 @@ func (p *parser) parse(root gjson.Result) {
 	c.MaxTokenBytes, c.MaxHeaderBytes, c.MaxBodyBytes = DefaultMaxTokenBytes, DefaultMaxHeaderBytes, DefaultMaxBodyBytes
 	if v, ok := parts["limits"]; ok {
 		p.limits(v)
+	}
+	c.TokenCacheEntries, c.TokenCacheBytes = DefaultTokenCacheEntries, DefaultTokenCacheBytes
+	if v, ok := parts["token_cache"]; ok {
+		p.tokenCache(v)
 	}
 	rc := &ruleContext{reply: policy.Format{}, roles: map[string][]string{}}
 	if v, ok := parts["reply"]; ok {
@@ -91,6 +95,20 @@ func (p *parser) limits(v gjson.Result) {
 		p.errorf(end(v), "limits.max_header_bytes", "raise it to at least max_token_bytes",
 			"%d is smaller than max_token_bytes (%d): a header must hold a whole token", c.MaxHeaderBytes, c.MaxTokenBytes)
 	}
+}
+
+// tokenCache parses {max_entries, max_bytes}; each keeps its default when absent.
+func (p *parser) tokenCache(v gjson.Result) {
+	c := p.cfg
+	p.object("token_cache", v, []string{"max_entries", "max_bytes"}, func(key, kpath string, val gjson.Result) {
+		if key == "max_entries" {
+			if n, ok := p.integer(kpath, val, 0, MaxTokenCacheEntries); ok {
+				c.TokenCacheEntries = n
+			}
+		} else if n, ok := p.integer(kpath, val, MinTokenCacheBytes, MaxTokenCacheBytes); ok {
+			c.TokenCacheBytes = n
+		}
+	})
 }
 
 var replyFormats = map[string]policy.FormatKind{"json": policy.FormatJSON, "jsonrpc": policy.FormatJSONRPC, "text": policy.FormatText}

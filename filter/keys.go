@@ -196,10 +196,14 @@ func (p *pluginContext) join(ks *keyState, id uint32) bool {
 // forget drops a finished stream. When it dispatched a callout still in flight, the SDK will
 // never deliver the response: the tick dispatches it again.
 func (ks *keyState) forget(id uint32) {
-	delete(ks.waiting, id)
-	delete(ks.deadline, id)
-	delete(ks.kidAsked, id)
-	delete(ks.ready, id)
+	// Most streams never waited: four map deletes per provider were a visible part of a
+	// cached-token request in wasm; a length is one field read.
+	if len(ks.waiting)+len(ks.deadline)+len(ks.kidAsked)+len(ks.ready) > 0 {
+		delete(ks.waiting, id)
+		delete(ks.deadline, id)
+		delete(ks.kidAsked, id)
+		delete(ks.ready, id)
+	}
 	if ks.keys != nil && ks.keys.inflight && ks.keys.owner == id {
 		ks.keys.lost = true
 	}

@@ -35,8 +35,9 @@ type pluginContext struct {
 	metrics      *metrics
 	streams      map[uint32]*httpContext      // live HTTP contexts, for resuming paused ones
 	claimHeaders []string                     // every header the filter sets; stripped from requests
+	remoteKeys   []*keyState                  // the keys[] fetched over callouts: streams may wait on them
 	now          func() time.Time             // the host clock (WASI); a field so native tests can inject it
-	tokens       *tokencache.Cache            // verified tokens (tokencache.go); made on first use
+	tokens       *tokencache.Cache            // verified tokens (tokencache.go); made on first use, nil when disabled
 	keyVersions  tokencache.Versions          // numbers each provider's key sets for the cache
 	claimReads   map[claimReadKey]*claimReads // claimread.go
 	condMemo     *policy.Memo                 // claimread.go: conditionMemo
@@ -80,15 +81,20 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	p.cfg = cfg
 	debug.SetGCPercent(gcPercent)
 	p.ruleProviders, p.claimReads, p.condMemo = nil, nil, nil // all per configuration
+	p.tokens = nil                                            // remade by tokenCache with the new token_cache sizes
 	p.metrics = newMetrics(nil)
 	p.keys = make(map[string]*keyState, len(cfg.Providers))
+	p.remoteKeys, p.claimHeaders = nil, nil // rebuilt below for this configuration
 	names := make([]string, 0, len(cfg.Providers))
 	remote := false
 	seen := map[string]bool{}
 	for _, pv := range cfg.Providers {
 		names = append(names, pv.Name)
 		p.keys[pv.Name] = newKeyState(pv)
-		remote = remote || p.keys[pv.Name].remote()
+		if p.keys[pv.Name].remote() {
+			remote = true
+			p.remoteKeys = append(p.remoteKeys, p.keys[pv.Name])
+		}
 		for _, c := range pv.ClaimToHeaders {
 			if !seen[c.Header] {
 				seen[c.Header] = true
@@ -165,7 +171,7 @@ func (p *pluginContext) cfgProviders() []*config.Provider {
 // streamDone forgets a finished stream and hands any fetch it owned to the tick.
 func (p *pluginContext) streamDone(ctx *httpContext) {
 	delete(p.streams, ctx.id)
-	for _, ks := range p.keys {
+	for _, ks := range p.remoteKeys { // local keys never hold per-stream state (keys.go)
 		ks.forget(ctx.id)
 	}
 }

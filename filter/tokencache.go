@@ -13,9 +13,11 @@ import (
 // A token a provider verified with its current keys skips parsing and the signature check on
 // the next request; its claims are still checked against the clock and the rules.
 
+// tokenCache is the cache sized by the configuration's token_cache, made on first use (a VM
+// that sees no tokens pays nothing), or nil when token_cache.max_entries is 0.
 func (p *pluginContext) tokenCache() *tokencache.Cache {
-	if p.tokens == nil {
-		p.tokens = tokencache.New(0, 0)
+	if p.tokens == nil && !p.cfg.TokenCacheDisabled() {
+		p.tokens = tokencache.New(p.cfg.TokenCacheEntries, p.cfg.TokenCacheBytes)
 	}
 	return p.tokens
 }
@@ -25,8 +27,9 @@ func (p *pluginContext) tokenCache() *tokencache.Cache {
 // was verified, holds exactly when jwt.CheckClaims would pass now; when it does not (or the
 // entry has none), jwt.CheckClaims runs and gives the error.
 func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *policy.Outcome, now time.Time) (ok bool) {
+	c := p.tokenCache()
 	ks := p.keys[pv.Name]
-	if ks == nil {
+	if c == nil || ks == nil {
 		return false
 	}
 	set := ks.set
@@ -40,7 +43,6 @@ func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *poli
 	if set == nil {
 		return false
 	}
-	c := p.tokenCache()
 	claims, valid, ok := c.GetChecked(c.Key(token, pv.Name), p.keyVersions.Of(pv.Name, set), now)
 	if !ok {
 		return false
@@ -58,11 +60,14 @@ func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *poli
 // cacheVerified remembers that pv verified tok (whose claims are claims) with ks's keys.
 // Call it only after jwt.Verify succeeded: failures are never cached.
 func (p *pluginContext) cacheVerified(tok *jwt.Token, pv *config.Provider, ks *keyState, claims *jwt.Claims, now time.Time) {
+	c := p.tokenCache()
+	if c == nil {
+		return
+	}
 	valid, err := jwt.ValidityOf(claims, ks.expected(now))
 	if err != nil {
 		valid = jwt.Validity{} // never holds: hits run jwt.CheckClaims (Verify passed it, so unexpected)
 	}
-	c := p.tokenCache()
 	// tok.Raw, a copy of the header's token: the entry must not pin the request's headers.
 	c.PutChecked(c.Key(tok.Raw, pv.Name), p.keyVersions.Of(pv.Name, ks.set), claims, valid, now)
 }
