@@ -25,7 +25,9 @@ type headerMap [][2]string
 // newHeaderMap lower-cases the names in place (Envoy's already are, then nothing is copied).
 func newHeaderMap(pairs [][2]string) headerMap {
 	for i := range pairs {
-		pairs[i][0] = strings.ToLower(pairs[i][0])
+		if hasUpper(pairs[i][0]) { // a loop here is cheaper in wasm than a call per name
+			pairs[i][0] = strings.ToLower(pairs[i][0])
+		}
 	}
 	return headerMap(pairs)
 }

@@ -447,7 +447,7 @@ func setHeader(name, value string) {
 
 // stripToken removes the token from every place it was found.
 func (ctx *httpContext) stripToken(f found) {
-	params, cookies := map[string]bool{}, map[string]bool{}
+	var params, cookies map[string]bool // made only for a token in a parameter or a cookie
 	for _, s := range f.where {
 		switch s.Kind {
 		case config.FromHeader:
@@ -455,8 +455,14 @@ func (ctx *httpContext) stripToken(f found) {
 				panic(fmt.Sprintf("removing header %s: %v", s.Name, err))
 			}
 		case config.FromParam:
+			if params == nil {
+				params = map[string]bool{}
+			}
 			params[s.Name] = true
 		case config.FromCookie:
+			if cookies == nil {
+				cookies = map[string]bool{}
+			}
 			cookies[s.Name] = true
 		}
 	}
