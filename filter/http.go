@@ -240,7 +240,7 @@ func (ctx *httpContext) run() types.Action {
 		panic(fmt.Sprintf("token extraction: %v", err))
 	}
 
-	outcomes, judged, need := ctx.verify(providers, f)
+	outcomes, judged, need := ctx.verify(rp, f)
 	if len(need) > 0 {
 		return ctx.waitForKeys(need)
 	}
@@ -273,6 +273,7 @@ func (ctx *httpContext) run() types.Action {
 // ruleProviders are a rule's required providers, resolved once per rule.
 type ruleProviders struct {
 	providers []*config.Provider // read-only once built
+	keys      []*keyState        // keys[i] is p.keys[providers[i].Name]
 	sources   []config.Source    // all their token sources, in order
 	apiKeys   bool               // one is an api_keys provider (it needs the source address)
 }
@@ -291,6 +292,7 @@ func (p *pluginContext) requiredBy(rule *policy.Rule) *ruleProviders {
 			panic(fmt.Sprintf("rule %s requires unknown provider %q", rule.Name, name))
 		}
 		rp.providers = append(rp.providers, pv)
+		rp.keys = append(rp.keys, p.keys[name])
 		rp.sources = append(rp.sources, pv.Sources...)
 		rp.apiKeys = rp.apiKeys || pv.APIKeys != nil
 	}
@@ -305,7 +307,8 @@ func (p *pluginContext) requiredBy(rule *policy.Rule) *ruleProviders {
 // token is not in one of its sources, a failure, or verified claims. Providers whose remote
 // keys are not known yet (and not yet waited for) are returned in need instead. judged is
 // the provider that judged the token, for metrics.
-func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes map[string]policy.Outcome, judged string, need []*keyState) {
+func (ctx *httpContext) verify(rp *ruleProviders, f found) (outcomes map[string]policy.Outcome, judged string, need []*keyState) {
+	providers := rp.providers
 	// One map per VM, reused once a request is decided (run): in wasm a fresh map per
 	// request cost about 1 us of a cached-token request.
 	outcomes = ctx.plugin.spareOutcomes
@@ -325,10 +328,10 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 	var perr error
 	iss := ""
 	now := p.now() // one clock read for the request's checks (a host call in wasm)
-	for _, pv := range providers {
+	for i, pv := range providers {
 		var o policy.Outcome
 		holds := f.holds(pv.Sources)
-		hit := holds && p.cachedOutcome(f.token, pv, &o, now) // tokencache.go
+		hit := holds && p.cachedOutcome(f.token, pv, rp.keys[i], &o, now) // tokencache.go
 		if holds && !hit && tok == nil && perr == nil {
 			// Parsed on a cache miss only; a copy, so a cached token does not pin the header.
 			if tok, perr = jwt.Parse(strings.Clone(f.token)); perr == nil {
@@ -348,7 +351,7 @@ func (ctx *httpContext) verify(providers []*config.Provider, f found) (outcomes 
 		case pv.Issuer != "" && p.cfg.ByIssuer[iss] != pv:
 			o.Err = fmt.Errorf("%w: %q is not %q", jwt.ErrIssuer, iss, pv.Issuer)
 		default:
-			ks := p.keys[pv.Name]
+			ks := rp.keys[i]
 			set, wait := ctx.keySet(ks) // keys.go: usable keys, or wait for a fetch, or none
 			if wait {
 				need = append(need, ks)

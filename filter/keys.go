@@ -34,6 +34,8 @@ type keyState struct {
 	wake     bool                 // a new version was read where waiters cannot be resumed: the tick does it
 	gauges   *keyGauges
 	want     jwt.Expected // the provider's expectations; expected sets Now per use
+	verSet   *jwks.Set    // the set ver numbers (tokencache.go keyVersion)
+	ver      uint64
 }
 
 // expected is the provider's jwt.Expected at now. One value per provider, reused: building

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/config"
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwks"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/tokencache"
@@ -26,9 +27,8 @@ func (p *pluginContext) tokenCache() *tokencache.Cache {
 // whether it did. Only the time is checked: the entry's jwt.Validity, computed when the token
 // was verified, holds exactly when jwt.CheckClaims would pass now; when it does not (or the
 // entry has none), jwt.CheckClaims runs and gives the error.
-func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *policy.Outcome, now time.Time) (ok bool) {
+func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, ks *keyState, o *policy.Outcome, now time.Time) (ok bool) {
 	c := p.tokenCache()
-	ks := p.keys[pv.Name]
 	if c == nil || ks == nil {
 		return false
 	}
@@ -43,7 +43,7 @@ func (p *pluginContext) cachedOutcome(token string, pv *config.Provider, o *poli
 	if set == nil {
 		return false
 	}
-	claims, valid, ok := c.GetChecked(c.Key(token, pv.Name), p.keyVersions.Of(pv.Name, set), now)
+	claims, valid, ok := c.GetChecked(c.Key(token, pv.Name), p.keyVersion(ks, set), now)
 	if !ok {
 		return false
 	}
@@ -69,5 +69,16 @@ func (p *pluginContext) cacheVerified(tok *jwt.Token, pv *config.Provider, ks *k
 		valid = jwt.Validity{} // never holds: hits run jwt.CheckClaims (Verify passed it, so unexpected)
 	}
 	// tok.Raw, a copy of the header's token: the entry must not pin the request's headers.
-	c.PutChecked(c.Key(tok.Raw, pv.Name), p.keyVersions.Of(pv.Name, ks.set), claims, valid, now)
+	c.PutChecked(c.Key(tok.Raw, pv.Name), p.keyVersion(ks, ks.set), claims, valid, now)
+}
+
+// keyVersion is p.keyVersions.Of(provider, set), remembered in ks for its last set: the
+// common case (the same keys as on the last request) costs a pointer compare instead of a
+// map lookup by name. Versions gives a set a new number whenever the provider's set changes,
+// and so does this (a different pointer asks Versions again).
+func (p *pluginContext) keyVersion(ks *keyState, set *jwks.Set) uint64 {
+	if set != ks.verSet || ks.verSet == nil {
+		ks.verSet, ks.ver = set, p.keyVersions.Of(ks.provider.Name, set)
+	}
+	return ks.ver
 }
