@@ -4,8 +4,6 @@ import (
 	"encoding/base64"
 	"strings"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/config"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/jwt"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
@@ -36,10 +34,8 @@ func (p *pluginContext) conditionMemo() *policy.Memo {
 
 // claimReads is the outcome of reading one provider's claims.
 type claimReads struct {
-	headers  [][2]string // headers to set, in order: claim_to_headers, payload, identity
-	bound    bool        // cnf x5t#S256 is present
-	boundStr bool        // and is a string
-	thumb    string      // its value
+	headers [][2]string    // headers to set, in order: claim_to_headers, payload, identity
+	binding policy.Binding // cnf x5t#S256 (certbound.go)
 }
 
 type claimReadKey struct {
@@ -88,8 +84,6 @@ func readClaims(pv *config.Provider, claims *jwt.Claims) *claimReads {
 			r.headers = append(r.headers, [2]string{pv.IdentityHeader, v})
 		}
 	}
-	if want := claims.Get(thumbprintPath); want.Exists() {
-		r.bound, r.boundStr, r.thumb = true, want.Type == gjson.String, want.Str
-	}
+	r.binding = policy.ReadBinding(claims)
 	return r
 }

@@ -39,8 +39,8 @@ func Test_readClaims(t *testing.T) {
 			if !slices.Equal(r.headers, tc.wantHdrs) {
 				t.Errorf("headers = %q, want %q", r.headers, tc.wantHdrs)
 			}
-			if r.bound != tc.bound || r.boundStr != tc.ok || r.thumb != tc.thumb {
-				t.Errorf("binding = %v %v %q, want %v %v %q", r.bound, r.boundStr, r.thumb, tc.bound, tc.ok, tc.thumb)
+			if b := r.binding; b.Bound != tc.bound || b.String != tc.ok || b.Thumbprint != tc.thumb {
+				t.Errorf("binding = %+v, want %v %v %q", r.binding, tc.bound, tc.ok, tc.thumb)
 			}
 		})
 	}

@@ -288,6 +288,8 @@ func TestCheck_UsageErrors(t *testing.T) {
 		{name: "jwks for a local provider", args: []string{"check", "-config", f.cfg, "-jwks", "idp=x.json"}, wantErr: "provider idp has local keys"},
 		{name: "relative path", args: []string{"check", "-config", f.cfg, "-path", "api"}, wantErr: `-path "api" must start with /`},
 		{name: "two tokens", args: []string{"check", "-config", f.cfg, "a.b.c", "d.e.f"}, wantErr: "want at most one TOKEN"},
+		{name: "client certificate digest not hex", args: []string{"check", "-config", f.cfg, "-client-cert-sha256", "abc"}, wantErr: `-client-cert-sha256 "abc": want the 64 hex digits`},
+		{name: "body file missing", args: []string{"check", "-config", f.cfg, "-body", "/nonexistent/body.json"}, wantErr: "-body: open /nonexistent/body.json"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,7 +29,9 @@ func (x *explanation) print(w io.Writer) {
 	default:
 		fmt.Fprintf(w, "route:    %s, requires %s\n", rule.Name, describeRequirement(rule.Requires))
 	}
-	if x.tok != nil {
+	if x.keyShaped && x.token != "" {
+		fmt.Fprintf(w, "token:    %s -> %s\n", describeCredential(x.token), strings.Join(keyProviders(x.providers), ", "))
+	} else if x.tok != nil {
 		t := x.tok
 		fmt.Fprintf(w, "token:    alg %s, kid %q, iss %q (UNVERIFIED) -> %s\n", t.Alg, t.Kid, t.UnverifiedIssuer(), pickedBy(x.cfg, t.UnverifiedIssuer()))
 	} else if x.token != "" && x.parseErr != nil {
@@ -42,19 +44,33 @@ func (x *explanation) print(w io.Writer) {
 		o, ok := x.outcomes[pv.Name]
 		switch {
 		case !ok:
+		case o.Missing && x.token != "" && pv.APIKeys != nil:
+			fmt.Fprintf(w, "provider: %s: no API key (the credential is a JWT, for the JWT providers)\n", pv.Name)
+		case o.Missing && x.token != "" && x.keyShaped:
+			fmt.Fprintf(w, "provider: %s: no token (the credential is not a JWT, for the api_keys provider)\n", pv.Name)
 		case o.Missing:
 			fmt.Fprintf(w, "provider: %s: no token\n", pv.Name)
 		case o.Err != nil:
-			fmt.Fprintf(w, "provider: %s: REJECTED: %v\n", pv.Name, o.Err)
+			fmt.Fprintf(w, "provider: %s: REJECTED: %v%s\n", pv.Name, o.Err, x.sourceNote(pv))
+		case pv.APIKeys != nil:
+			fmt.Fprintf(w, "provider: %s: API key %q accepted%s\n", pv.Name, o.Claims.Claim("sub").String(), x.sourceNote(pv))
 		case x.keys[pv.Name] == nil:
 			fmt.Fprintf(w, "provider: %s: claims ok, signature NOT CHECKED (remote keys)\n", pv.Name)
 		default:
 			fmt.Fprintf(w, "provider: %s: verified\n", pv.Name)
 		}
+		if o.Err == nil && pv.APIKeys == nil && policy.ReadBinding(o.Claims).Bound {
+			fmt.Fprintf(w, "provider: %s: bound to the client certificate (cnf x5t#S256): it matches\n", pv.Name)
+		}
 	}
 
 	d := x.decision
 	switch {
+	case x.bodyNeeded:
+		fmt.Fprintf(w, "decision: UNDECIDED: the headers allow, but rule %s reads the request body; pass -body FILE (the JSON body) to decide\n", x.route.Rule.Name)
+		if x.unchecked {
+			fmt.Fprintf(w, "note:     the signature was not checked either: ALLOW also needs it to verify with the remote keys of %s\n", strings.Join(x.remote, ", "))
+		}
 	case x.undecided:
 		fmt.Fprintf(w, "decision: UNDECIDED: ALLOW only if the signature verifies with the remote keys of %s\n", strings.Join(x.remote, ", "))
 	case d.Allow:
@@ -116,6 +132,9 @@ func describeRequirement(q *policy.Requirement) string {
 
 func (x *explanation) describeKeys(pv *config.Provider) string {
 	switch set := x.keys[pv.Name]; {
+	case pv.APIKeys != nil:
+		n := len(pv.APIKeys.Keys)
+		return fmt.Sprintf("api_keys, %d %s (by SHA-256 digest)", n, plural(n, "key", "keys"))
 	case pv.LocalKeys != nil:
 		return "local, " + describeSet(pv.LocalKeys)
 	case set != nil:
@@ -185,6 +204,11 @@ func (x *explanation) printUpstream(w io.Writer) {
 				fmt.Fprintf(w, "upstream: %s: %s\n", c.Header, r.Raw)
 			}
 		}
+		if pv.IdentityHeader != "" {
+			if v := o.Claims.Claim(pv.IdentityClaim); v.Exists() && v.Type != gjson.Null {
+				fmt.Fprintf(w, "upstream: %s: %s\n", pv.IdentityHeader, v.String())
+			}
+		}
 		if pv.ForwardPayloadHeader != "" {
 			fmt.Fprintf(w, "upstream: %s: <the payload, base64url>\n", strings.ToLower(pv.ForwardPayloadHeader))
 		}
@@ -196,4 +220,53 @@ func (x *explanation) printUpstream(w io.Writer) {
 			fmt.Fprintln(w, "upstream: the token is removed from the request (set forward: true to keep it)")
 		}
 	}
+}
+
+// describeCredential says what a non-JWT credential is, without printing it (it is a secret).
+func describeCredential(cred string) string {
+	if config.LooksLikeJWT(cred) {
+		return "JWT-shaped, judged as an API key (the rule accepts only API keys)"
+	}
+	return "not a JWT: an API key"
+}
+
+func keyProviders(providers []*config.Provider) []string {
+	var names []string
+	for _, pv := range providers {
+		if pv.APIKeys != nil {
+			names = append(names, "provider "+pv.Name)
+		}
+	}
+	return names
+}
+
+// sourceNote says which client address an api_keys provider checked source_ips against.
+func (x *explanation) sourceNote(pv *config.Provider) string {
+	if pv.APIKeys == nil {
+		return ""
+	}
+	src, ok := x.keySources[pv.Name]
+	if !ok {
+		return ""
+	}
+	from := sourceFrom(pv)
+	if !src.IsValid() {
+		return fmt.Sprintf(" (client address unknown, %s)", from)
+	}
+	return fmt.Sprintf(" (client address %s, %s)", src, from)
+}
+
+// sourceFrom says where an api_keys provider takes the client address from.
+func sourceFrom(pv *config.Provider) string {
+	if h := pv.APIKeys.TrustedHops; h > 0 {
+		return fmt.Sprintf("entry %d from the right of x-forwarded-for, trusted_hops %d", h, h)
+	}
+	return "from -source"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

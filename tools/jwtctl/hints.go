@@ -52,6 +52,10 @@ func (x *explanation) hints() []string {
 		}
 		add("this route needs a token; the filter looks in: %s", strings.Join(where, ", "))
 	case policy.CodeSourceNotAllowed:
+		if pv != nil && pv.APIKeys != nil {
+			x.keySourceHints(pv, add)
+			break
+		}
 		if x.req.Source.IsValid() {
 			add("source address %s is outside the rule's source ranges %v", x.req.Source, x.route.Rule.SourceRanges)
 		} else {
@@ -70,6 +74,9 @@ func (x *explanation) hints() []string {
 				add("condition on claim %q: the token has %s", c.Claim, v)
 			}
 		}
+	case policy.CodeAPIKeyInvalid, policy.CodeAPIKeyExpired, policy.CodeCertificateRequired, policy.CodeCertificateMismatch,
+		policy.CodeBodyInvalid, policy.CodeBodyTooLarge:
+		x.credentialHints(pv, add) // credhints.go
 	case jwt.ErrTooLarge.Code():
 		add("the token is %d bytes; limits.max_token_bytes is %d", len(x.token), x.cfg.MaxTokenBytes)
 	case jwt.ErrIssuer.Code():

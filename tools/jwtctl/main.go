@@ -20,7 +20,7 @@ import (
 )
 
 // Exit codes: 0 success (check: ALLOW), 1 denied or failed, 2 bad usage or a configuration
-// the plugin would refuse, 3 check could not decide (remote keys not given).
+// the plugin would refuse, 3 check could not decide (remote keys or the request body not given).
 const (
 	exitOK        = 0
 	exitFail      = 1
