@@ -2,6 +2,7 @@ package filter
 
 import (
 	"net/netip"
+	"time"
 
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/config"
 	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
@@ -11,21 +12,15 @@ import (
 // credential is left to the rule's JWT providers (Missing here); when the rule accepts only
 // keys, it is an invalid key. The routing rules live in config (apikeyroute.go), shared with
 // jwtctl check.
-func (ctx *httpContext) keyOutcome(pv *config.Provider, cred string, providers []*config.Provider) policy.Outcome {
+func (ctx *httpContext) keyOutcome(pv *config.Provider, cred string, providers []*config.Provider, now time.Time) policy.Outcome {
 	if config.LeftToJWTProviders(cred, providers) {
 		return policy.Outcome{Missing: true}
 	}
-	k, err := pv.APIKeys.Authenticate(cred, ctx.keySource(pv.APIKeys.TrustedHops), ctx.plugin.now())
+	k, err := pv.APIKeys.Authenticate(cred, ctx.keySource(pv.APIKeys.TrustedHops), now)
 	if err != nil {
 		return policy.Outcome{Err: err}
 	}
 	return policy.Outcome{Claims: k.Claims()}
-}
-
-// keyShaped: the credential is not a JWT and the rule has an api_keys provider to judge it,
-// so the JWT providers see no token rather than a malformed one.
-func keyShaped(cred string, providers []*config.Provider) bool {
-	return config.KeyShaped(cred, providers)
 }
 
 // keySource is the client address an API key's source_ips are checked against: the

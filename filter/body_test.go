@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/jwt-proxy-wasm/jwt-proxy-wasm/policy"
 )
 
 // bodyConfig: AIP's "an agent files requests only as itself", with a 64-byte body limit.
@@ -119,15 +121,15 @@ func TestKeySource(t *testing.T) {
 func TestThumbprintFromHex(t *testing.T) {
 	// SHA-256 of "abc" (FIPS 180-2 B.1), hex as Envoy writes it, base64url as x5t#S256.
 	const h = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-	if got, ok := thumbprintFromHex(h); !ok || got != "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0" {
-		t.Errorf("thumbprintFromHex = %q, %v", got, ok)
+	if got, ok := policy.ThumbprintFromHex(h); !ok || got != "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0" {
+		t.Errorf("policy.ThumbprintFromHex = %q, %v", got, ok)
 	}
-	if got, ok := thumbprintFromHex(strings.ToUpper(h)); !ok || got != "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0" {
+	if got, ok := policy.ThumbprintFromHex(strings.ToUpper(h)); !ok || got != "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0" {
 		t.Errorf("upper-case hex = %q, %v", got, ok)
 	}
 	for _, bad := range []string{"", h[:62], h + "00", "zz" + h[2:]} {
-		if _, ok := thumbprintFromHex(bad); ok {
-			t.Errorf("thumbprintFromHex(%q) accepted", bad)
+		if _, ok := policy.ThumbprintFromHex(bad); ok {
+			t.Errorf("policy.ThumbprintFromHex(%q) accepted", bad)
 		}
 	}
 }

@@ -34,7 +34,5 @@ func peerThumbprint() (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return thumbprintFromHex(string(b))
+	return policy.ThumbprintFromHex(string(b))
 }
-
-func thumbprintFromHex(h string) (string, bool) { return policy.ThumbprintFromHex(h) }

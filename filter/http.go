@@ -342,9 +342,9 @@ func (ctx *httpContext) verify(rp *ruleProviders, f found) (outcomes map[string]
 		case !holds:
 			o.Missing = true
 		case pv.APIKeys != nil:
-			o = ctx.keyOutcome(pv, f.token, providers) // apikey.go
+			o = ctx.keyOutcome(pv, f.token, providers, now) // apikey.go
 		case hit:
-		case perr != nil && keyShaped(f.token, providers):
+		case perr != nil && config.KeyShaped(f.token, providers): // apikeyroute.go
 			o.Missing = true // an API key, for the api_keys provider of this rule
 		case perr != nil:
 			o.Err = perr
